@@ -1,0 +1,9 @@
+"""gatedkeras: gated recurrent networks for Keras 3, on TensorFlow, JAX and
+PyTorch."""
+
+from gatedkeras import cells
+from gatedkeras import layers
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "cells", "layers"]
