@@ -360,7 +360,8 @@ class LSTMCell(RecurrentCell):
         registry.Constraint(
             "proj_units must be smaller than units",
             lambda a, _: not a.get("proj_units")
-            or a["proj_units"] < a.get("units", 1),
+            or "units" not in a
+            or a["proj_units"] < a["units"],
         ),
     ),
 )

@@ -53,6 +53,9 @@ def gru(sequences, states, mask, cell, return_sequences, go_backwards, unroll):
             "gru", sequences, states, mask, cell, return_sequences,
             go_backwards, unroll,
         )  # fmt: skip
+    if keras.backend.backend() == "jax" and not _jax_on_gpu():
+        # Keras's JAX `gru` is a plain scan on a CPU, not a cuDNN kernel.
+        raise NotImplementedError
     return keras_backend.gru(
         sequences,
         states[0],
@@ -95,7 +98,13 @@ def _torch_rnn(
         raise NotImplementedError
     kernel = ops.convert_to_tensor(cell.kernel)
     recurrent_kernel = ops.convert_to_tensor(cell.recurrent_kernel)
-    bias = None if cell.bias is None else ops.convert_to_tensor(cell.bias)
+    if cell.bias is None:
+        # Keras's GRU weight preparation needs both bias rows.
+        bias = (
+            None if kind == "lstm" else kernel.new_zeros((2, kernel.shape[1]))
+        )
+    else:
+        bias = ops.convert_to_tensor(cell.bias)
     if go_backwards:
         sequences = torch.flip(sequences, dims=[1])
     if kind == "lstm":
@@ -107,3 +116,9 @@ def _torch_rnn(
         sequences, states[0], kernel, recurrent_kernel, bias,
         return_sequences=return_sequences, device=sequences.device,
     )  # fmt: skip
+
+
+def _jax_on_gpu():
+    import jax
+
+    return jax.default_backend() == "gpu"

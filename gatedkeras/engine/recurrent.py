@@ -10,16 +10,28 @@ from gatedkeras.engine.loop import recurrent_loop
 def hoist_projection():
     """Whether to project all steps' inputs in one matmul before the loop.
 
-    Everywhere but JAX on a CPU. There, XLA runs the per-step input matmul
-    inside `lax.scan` faster than one large matmul whose result the loop
-    then slices (an LSTM training step, batch 64, 100 steps, 128 -> 256:
-    88 ms per step against 102 ms, on 2 cores).
-    """
-    if keras.backend.backend() != "jax":
-        return True
-    import jax
+    Measured, not assumed (LSTM training step, batch 64, 100 steps,
+    128 -> 256 units, 2 CPU cores; benchmarks/RESULTS.md):
 
-    return jax.default_backend() != "cpu"
+    - TensorFlow and JAX on a CPU: no. The wide projected sequence then has
+      to pass through the loop's TensorArrays or scan slices, forward and
+      backward, which costs more than the per-step input matmul saves:
+      91.8 against 103.2 ms per step (TensorFlow), 81.1 against 90.7 ms
+      (TensorFlow with XLA), 88 against 102 ms (JAX). The cell still runs
+      its `project` and `step` halves, `project` inside the loop.
+    - PyTorch (a Python loop, where each step's dispatch counts): yes.
+    - GPUs: yes, as cuDNN, Haste and SRU do.
+    """
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() != "cpu"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_logical_devices("GPU"))
+    return True
 
 
 class Recurrent(keras.layers.RNN):
@@ -254,8 +266,9 @@ class Recurrent(keras.layers.RNN):
         sizes = self.state_size
         if len(initial_state) != len(sizes):
             raise ValueError(
-                f"Layer '{self.name}' has {len(sizes)} state(s) of widths "
-                f"{sizes}. Received: {len(initial_state)} initial state(s)."
+                f"Layer '{self.name}' expects `initial_state` to hold "
+                f"{len(sizes)} state(s), of widths {sizes}. "
+                f"Received: len(initial_state)={len(initial_state)}"
             )
         batch = sequences.shape[0]
         for i, (state, size) in enumerate(zip(initial_state, sizes)):
