@@ -150,7 +150,9 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
         def step(projected, states, zoneout_mask=None):
             _, new_states = core(projected, states)
             if training:
-                keep = ops.split(zoneout_mask, _split_points(sizes), axis=-1)
+                keep = [zoneout_mask]
+                if len(sizes) > 1:
+                    keep = ops.split(zoneout_mask, _split_points(sizes), -1)
                 new_states = [
                     old * k + new * (1 - k)
                     for old, new, k in zip(states, new_states, keep)
