@@ -3,7 +3,8 @@ PyTorch."""
 
 from gatedkeras import cells
 from gatedkeras import layers
+from gatedkeras import torch_weights
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "cells", "layers"]
+__all__ = ["__version__", "cells", "layers", "torch_weights"]

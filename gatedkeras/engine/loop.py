@@ -132,23 +132,23 @@ def _tensorflow_loop(body, inputs, carry, return_sequences, output_dtype):
     input_arrays = tuple(
         tf.TensorArray(x.dtype, size=timesteps).unstack(x) for x in inputs
     )
-    output_array = tf.TensorArray(
-        output_dtype,
-        size=timesteps if return_sequences else 0,
-    )
+    # Without stacked outputs the loop holds no output array at all: XLA
+    # cannot differentiate through an array that is never written.
+    arrays = ()
+    if return_sequences:
+        arrays = (tf.TensorArray(output_dtype, size=timesteps),)
 
-    def loop_body(t, output_array, carry):
+    def loop_body(t, arrays, carry):
         inputs_t = tuple(array.read(t) for array in input_arrays)
         carry, output = body(inputs_t, carry)
         if return_sequences:
-            output_array = output_array.write(t, output)
-        return t + 1, output_array, carry
+            arrays = (arrays[0].write(t, output),)
+        return t + 1, arrays, carry
 
-    _, output_array, carry = tf.while_loop(
+    _, arrays, carry = tf.while_loop(
         lambda t, *_: t < timesteps,
         loop_body,
-        (tf.constant(0, "int32"), output_array, carry),
+        (tf.constant(0, "int32"), arrays, carry),
         maximum_iterations=static_timesteps,
     )
-    outputs = output_array.stack() if return_sequences else None
-    return carry, outputs
+    return carry, arrays[0].stack() if return_sequences else None

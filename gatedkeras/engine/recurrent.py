@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 from keras.src import backend as keras_backend
+from keras.src.utils import tracking
 
 from gatedkeras.engine.loop import recurrent_loop
 
@@ -107,6 +108,24 @@ class Recurrent(keras.layers.RNN):
                 f"Received: inputs.shape={tuple(sequences_shape)}"
             )
         super().build(sequences_shape, initial_state_shape)
+
+    @tracking.no_automatic_dependency_tracking
+    def _create_state_variables(self, batch_size):
+        # As keras.layers.RNN, but without autocasting: under mixed precision
+        # on PyTorch an autocast variable is assigned through a cast copy,
+        # and the stateful states were lost (Keras's own layers lose them).
+        # `call` casts the states it reads to the compute dtype anyway.
+        with keras_backend.name_scope(self.name, caller=self):
+            self.states = [
+                keras.Variable(
+                    value,
+                    trainable=False,
+                    dtype=self.variable_dtype,
+                    autocast=False,
+                    name="rnn_state",
+                )
+                for value in self.get_initial_state(batch_size)
+            ]
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         self._check_sequences_shape(sequences.shape)
