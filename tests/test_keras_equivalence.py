@@ -250,3 +250,23 @@ def test_lstm_masking_golden_values():
     np.testing.assert_allclose(
         last, [[0.11755939] * 2, [0.28556206] * 2], atol=1e-5
     )
+
+
+@pytest.mark.parametrize("ours_cls,keras_cls", PAIRS, ids=IDS)
+def test_accepts_every_keras_argument(ours_cls, keras_cls):
+    import inspect
+
+    theirs = set(inspect.signature(keras_cls.__init__).parameters)
+    ours = set(inspect.signature(ours_cls.__init__).parameters)
+    assert theirs <= ours, theirs - ours
+    # Keras-only keyword arguments passed through **kwargs keep working.
+    layer = ours_cls(
+        3, zero_output_for_mask=True, name="rnn", dtype="float32"
+    )
+    assert layer.zero_output_for_mask and layer.name == "rnn"
+    # Every argument of Keras's config round-trips through ours.
+    keras_config = keras_cls(3).get_config()
+    our_config = ours_cls(3).get_config()
+    assert set(keras_config) <= set(our_config), set(keras_config) - set(
+        our_config
+    )

@@ -310,6 +310,9 @@ class Recurrent(keras.layers.RNN):
         cell_config = self.cell.get_config()
         for key in ("name", "dtype", "trainable"):
             cell_config.pop(key, None)
+        config["activity_regularizer"] = keras.regularizers.serialize(
+            self.activity_regularizer
+        )
         return {**config, **cell_config}
 
     @classmethod
