@@ -54,13 +54,13 @@ def main(argv=None):
         "gatedkeras GRU (engine)": lambda: gatedkeras.layers.GRU(
             args.units, use_cudnn=False
         ),
-        "gatedkeras SimpleRNN": lambda: gatedkeras.layers.SimpleRNN(
-            args.units
-        ),
+        "gatedkeras SimpleRNN": lambda: gatedkeras.layers.SimpleRNN(args.units),
         "keras.layers.SimpleRNN": lambda: keras.layers.SimpleRNN(args.units),
     }
     print(f"backend: {keras.backend.backend()}")
-    print("| layer | " + " | ".join(f"T={n} ms" for n in lengths) + " | growth |")
+    print(
+        "| layer | " + " | ".join(f"T={n} ms" for n in lengths) + " | growth |"
+    )
     print("|---" * (len(lengths) + 2) + "|")
     for name, make in rows.items():
         cells = []

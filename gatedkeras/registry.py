@@ -85,10 +85,11 @@ def register(name, tunables=(), constraints=()):
         key = _key(name)
         if key in _SPECS and _SPECS[key].layer is not layer:
             raise ValueError(
-                f"A layer is already registered as '{name}'. "
-                f"Received: {layer}"
+                f"A layer is already registered as '{name}'. Received: {layer}"
             )
-        _SPECS[key] = LayerSpec(name, layer, tuple(tunables), tuple(constraints))
+        _SPECS[key] = LayerSpec(
+            name, layer, tuple(tunables), tuple(constraints)
+        )
         return layer
 
     return decorate

@@ -148,12 +148,9 @@ def test_initial_state_matches_keras(ours_cls, keras_cls):
     ours, theirs = _twins(ours_cls, keras_cls, x, return_state=True)
     rng = np.random.default_rng(1)
     states = [
-        rng.standard_normal((3, 4)).astype("float32")
-        for _ in theirs.state_size
+        rng.standard_normal((3, 4)).astype("float32") for _ in theirs.state_size
     ]
-    assert_close(
-        ours(x, initial_state=states), theirs(x, initial_state=states)
-    )
+    assert_close(ours(x, initial_state=states), theirs(x, initial_state=states))
 
 
 @pytest.mark.parametrize("ours_cls,keras_cls", PAIRS, ids=IDS)
@@ -260,9 +257,7 @@ def test_accepts_every_keras_argument(ours_cls, keras_cls):
     ours = set(inspect.signature(ours_cls.__init__).parameters)
     assert theirs <= ours, theirs - ours
     # Keras-only keyword arguments passed through **kwargs keep working.
-    layer = ours_cls(
-        3, zero_output_for_mask=True, name="rnn", dtype="float32"
-    )
+    layer = ours_cls(3, zero_output_for_mask=True, name="rnn", dtype="float32")
     assert layer.zero_output_for_mask and layer.name == "rnn"
     # Every argument of Keras's config round-trips through ours.
     keras_config = keras_cls(3).get_config()

@@ -237,8 +237,9 @@ def test_dropout_masks_fixed_per_sequence(monkeypatch, kind):
         output, new_states = inner(x_t * input_mask, dropped)
         if kind.startswith("gru"):
             # GRU's update z * h mixes in the undropped h.
-            undo = _gru_update_with(weights, x_t * input_mask, states[0],
-                                    dropped[0], not extra)
+            undo = _gru_update_with(
+                weights, x_t * input_mask, states[0], dropped[0], not extra
+            )
             return undo, [undo]
         return output, new_states
 
@@ -280,9 +281,7 @@ def test_zoneout_training_keeps_previous_units(monkeypatch, kind):
     weights = _randomise(layer)
     rng = np.random.default_rng(5)
     width = sum(layer.state_size)
-    keep = (rng.random((x.shape[1], x.shape[0], width)) < 0.5).astype(
-        "float32"
-    )
+    keep = (rng.random((x.shape[1], x.shape[0], width)) < 0.5).astype("float32")
     monkeypatch.setattr(
         layer.cell,
         "zoneout_mask",

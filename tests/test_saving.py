@@ -34,9 +34,7 @@ CONFIGS = [
 
 
 def _x():
-    return np.random.default_rng(0).standard_normal((2, 5, 3)).astype(
-        "float32"
-    )
+    return np.random.default_rng(0).standard_normal((2, 5, 3)).astype("float32")
 
 
 def _round_trip(model, tmp_path):

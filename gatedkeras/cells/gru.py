@@ -264,8 +264,7 @@ class GRUCell(RecurrentCell):
     constraints=(
         registry.Constraint(
             "layer_norm=True needs reset_after=True",
-            lambda a, _: not a.get("layer_norm")
-            or a.get("reset_after", True),
+            lambda a, _: not a.get("layer_norm") or a.get("reset_after", True),
         ),
     ),
 )

@@ -288,7 +288,9 @@ class LSTMCell(RecurrentCell):
             if peephole is not None:
                 z_o = z_o + peephole[-1] * c
             o = gate(z_o)
-            normed = layer_norm(c, cell_gamma, cell_beta) if self.layer_norm else c
+            normed = (
+                layer_norm(c, cell_gamma, cell_beta) if self.layer_norm else c
+            )
             h = o * act(normed)
             if projection is not None:
                 h = ops.matmul(h, projection)
@@ -359,9 +361,11 @@ class LSTMCell(RecurrentCell):
     constraints=(
         registry.Constraint(
             "proj_units must be smaller than units",
-            lambda a, _: not a.get("proj_units")
-            or "units" not in a
-            or a["proj_units"] < a["units"],
+            lambda a, _: (
+                not a.get("proj_units")
+                or "units" not in a
+                or a["proj_units"] < a["units"]
+            ),
         ),
     ),
 )

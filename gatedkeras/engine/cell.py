@@ -97,9 +97,7 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
             elif time_major:
                 mask = self.get_dropout_mask(inputs[0])
             else:
-                mask = ops.expand_dims(
-                    self.get_dropout_mask(inputs[:, 0]), 1
-                )
+                mask = ops.expand_dims(self.get_dropout_mask(inputs[:, 0]), 1)
             inputs = inputs * mask
         return self._project(inputs)
 

@@ -132,9 +132,7 @@ class Recurrent(keras.layers.RNN):
         if mask is not None:
             mask = self._check_mask(mask, sequences)
         if initial_state is not None:
-            initial_state = self._check_initial_state(
-                initial_state, sequences
-            )
+            initial_state = self._check_initial_state(initial_state, sequences)
         return super().call(
             sequences,
             initial_state=initial_state,
