@@ -281,7 +281,7 @@ def test_zoneout_training_keeps_previous_units(monkeypatch, kind):
     weights = _randomise(layer)
     rng = np.random.default_rng(5)
     width = sum(layer.state_size)
-    keep = (rng.random((x.shape[1], x.shape[0], width)) < 0.5).astype("float32")
+    keep = rng.random((x.shape[1], x.shape[0], width)) < 0.5
     monkeypatch.setattr(
         layer.cell,
         "zoneout_mask",

@@ -164,19 +164,19 @@ class Recurrent(keras.layers.RNN):
             step_inputs = (cell.project(inputs, training, time_major=True),)
 
             def run_step(inputs_t, states):
-                return step(inputs_t[0], states, *inputs_t[1:])
+                return step(inputs_t[0], states, list(inputs_t[1:]))
         else:
             step_inputs = (inputs,)
 
             def run_step(inputs_t, states):
                 projected = cell.project(inputs_t[0], training)
-                return step(projected, states, *inputs_t[1:])
+                return step(projected, states, list(inputs_t[1:]))
 
         if training and cell.zoneout > 0:
-            noise = cell.zoneout_mask(
+            mask_all = cell.zoneout_mask(
                 ops.shape(sequences)[0], ops.shape(sequences)[1]
             )
-            step_inputs += (noise,)
+            step_inputs += tuple(cell.split_zoneout_mask(mask_all))
         batch = ops.shape(sequences)[0]
         last_output, outputs, states = recurrent_loop(
             run_step,
