@@ -14,9 +14,21 @@ network that scores well below that has learned to find the markers and
 remember the first marked value until the second. Below 0.01 we call the
 task solved.
 
->>> result = gatedkeras.demo.run(cell="gru", epochs=1, verbose=0)
->>> sorted(result)[:3]
-['baseline_mse', 'cell', 'epochs']
+With the defaults (50 steps, 64 units, 10 epochs of 8,192 sequences), LSTM
+and GRU solved it in our runs (TensorFlow on a 2-core CPU, seeds 0 to 5 for
+LSTM, 0 to 2 for GRU: test MSE 0.0001 to 0.002 in 35 to 40 s of training)
+and SimpleRNN stayed at the baseline: the gates are what carries the first
+value across the steps between the markers.
+
+`gatedkeras demo` on the command line calls `run`; a shrunk run:
+
+>>> result = gatedkeras.demo.run(
+...     "gru", units=8, timesteps=10, train_size=64, test_size=64,
+...     epochs=1, verbose=0)
+>>> sorted(result)  # doctest: +NORMALIZE_WHITESPACE
+['baseline_mse', 'cell', 'epochs', 'examples', 'history', 'improvement',
+ 'parameters', 'solved', 'test_mae', 'test_mse', 'timesteps',
+ 'train_seconds', 'train_size', 'units']
 """
 
 import math
@@ -46,7 +58,7 @@ def adding_problem(num_samples, timesteps, seed=0):
         the inputs holds the values, channel 1 the two markers; the target
         is the sum of the two marked values.
 
-    >>> x, y = adding_problem(3, 10)
+    >>> x, y = gatedkeras.demo.adding_problem(3, 10)
     >>> x.shape, y.shape
     ((3, 10, 2), (3, 1))
     """
@@ -103,7 +115,7 @@ def run(
     timesteps=50,
     train_size=8192,
     test_size=2048,
-    epochs=6,
+    epochs=10,
     batch_size=32,
     learning_rate=3e-3,
     seed=0,
@@ -126,10 +138,12 @@ def run(
             Defaults to `8192`.
         test_size: Positive integer, held-out sequences. Defaults to
             `2048`.
-        epochs: Positive integer. Defaults to `6`.
+        epochs: Positive integer. Defaults to `10`.
         batch_size: Positive integer. Defaults to `32`.
         learning_rate: Float, Adam's learning rate. Defaults to `3e-3`.
-        seed: Integer seed of the data and of the weights. Defaults to `0`.
+        seed: Integer seed of the data and of the weights (through
+            `keras.utils.set_random_seed`, which seeds Python's, NumPy's and
+            the backend's global generators). Defaults to `0`.
         verbose: `0` silent, `1` progress bar and summary, `2` one line per
             epoch and summary. Defaults to `1`.
 
@@ -138,7 +152,8 @@ def run(
         `test_mse`, `test_mae`, `baseline_mse` (of predicting 1.0 on the
         test set), `improvement` (`baseline_mse / test_mse`), `solved`
         (`test_mse < SOLVED_MSE`), `parameters`, `train_seconds`, and
-        `history` (the per-epoch losses).
+        `history` (the per-epoch losses) and `examples` (three test
+        sequences: their `marked` values, `target` and `prediction`).
     """
     name = layers.spec(cell).name
     x_train, y_train = adding_problem(train_size, timesteps, seed=seed)
@@ -167,6 +182,7 @@ def run(
         batch_size=batch_size,
         epochs=epochs,
         validation_data=(x_test, y_test),
+        validation_batch_size=256,
         verbose=verbose,
     )
     train_seconds = time.perf_counter() - start
@@ -174,6 +190,16 @@ def run(
         x_test, y_test, batch_size=256, verbose=0
     )
     baseline_mse = float(np.mean((y_test - 1.0) ** 2))
+    shown = x_test[:3]
+    predictions = keras.ops.convert_to_numpy(model(shown, training=False))
+    examples = [
+        {
+            "marked": [float(v) for v in sequence[sequence[:, 1] == 1, 0]],
+            "target": float(target[0]),
+            "prediction": float(prediction[0]),
+        }
+        for sequence, target, prediction in zip(shown, y_test, predictions)
+    ]
     result = {
         "cell": name,
         "units": units,
@@ -187,7 +213,10 @@ def run(
         "solved": bool(test_mse < SOLVED_MSE),
         "parameters": model.count_params(),
         "train_seconds": train_seconds,
-        "history": {k: [float(v) for v in vs] for k, vs in history.history.items()},
+        "history": {
+            k: [float(v) for v in vs] for k, vs in history.history.items()
+        },
+        "examples": examples,
     }
     if verbose:
         print(summary(result))
@@ -196,22 +225,33 @@ def run(
 
 def summary(result):
     """The demo's verdict on a `run` result, in a few lines."""
-    verdict = (
-        "solved"
-        if result["solved"]
-        else (
-            "learning, not solved yet (try more --epochs)"
-            if result["improvement"] > 2
-            else "not learned: no better than the trivial answer"
+    improvement = result["improvement"]
+    if result["solved"]:
+        verdict = f"{improvement:.0f}x lower than the baseline: solved."
+    elif improvement > 2:
+        verdict = (
+            f"{improvement:.1f}x lower than the baseline: learning, not "
+            "solved yet (more epochs may get there)."
         )
-    )
-    return (
-        f"\nResult ({result['cell']}, {result['train_seconds']:.0f} s of "
-        f"training):\n"
-        f"  test MSE      {result['test_mse']:.4f}  "
-        f"(mean absolute error {result['test_mae']:.3f})\n"
-        f"  baseline MSE  {result['baseline_mse']:.4f}  (always predict "
-        f"1.0)\n"
-        f"  {result['improvement']:.1f}x lower than the baseline: {verdict} "
-        f"(solved means MSE < {SOLVED_MSE})."
-    )
+    else:
+        verdict = (
+            f"{'worse than' if improvement < 1 else 'about'} the baseline: "
+            "not learned (the model has not found the marked values, or "
+            "cannot hold the first until the second)."
+        )
+    lines = [
+        "",
+        f"Result ({result['cell']}, {result['train_seconds']:.0f} s of "
+        "training):",
+        f"  test MSE      {result['test_mse']:.4g}  (solved below "
+        f"{SOLVED_MSE}; mean absolute error {result['test_mae']:.3f})",
+        f"  baseline MSE  {result['baseline_mse']:.4g}  (always answer 1.0)",
+        f"  {verdict}",
+    ]
+    for example in result.get("examples", ()):
+        marked = " + ".join(f"{v:.3f}" for v in example["marked"])
+        lines.append(
+            f"  e.g. {marked} = {example['target']:.3f}, "
+            f"predicted {example['prediction']:.3f}"
+        )
+    return "\n".join(lines)
