@@ -61,110 +61,92 @@ def _check(layer, step_factory, x, mask):
     assert_close(result[1:], states, atol=2e-5)
 
 
-LSTM_OPTIONS = [
-    {"peephole": True},
-    {"coupled_gates": True},
-    {"layer_norm": True},
-    {"proj_units": 3},
-    {"zoneout": 0.3},
-    {"peephole": True, "coupled_gates": True},
-    {"layer_norm": True, "peephole": True, "proj_units": 2},
-    {
-        "layer_norm": True,
-        "peephole": True,
-        "coupled_gates": True,
-        "proj_units": 2,
-        "zoneout": 0.2,
-    },
-    {"use_bias": False, "layer_norm": True},
-]
-
-
-@pytest.mark.parametrize("go_backwards", [False, True])
-@pytest.mark.parametrize("options", LSTM_OPTIONS)
-def test_lstm_options(options, go_backwards):
-    x, mask = _data()
-    layer = layers.LSTM(
+def _lstm_reference(options):
+    return lambda w: ref.lstm_step(
+        w,
         UNITS,
-        return_sequences=True,
-        return_state=True,
-        go_backwards=go_backwards,
-        **options,
-    )
-    _check(
-        layer,
-        lambda w: ref.lstm_step(
-            w,
-            UNITS,
-            peephole=options.get("peephole", False),
-            coupled=options.get("coupled_gates", False),
-            layer_norm_=options.get("layer_norm", False),
-            proj=bool(options.get("proj_units")),
-            zoneout=options.get("zoneout", 0.0),
-        ),
-        x,
-        mask,
+        peephole=options.get("peephole", False),
+        coupled=options.get("coupled_gates", False),
+        layer_norm_=options.get("layer_norm", False),
+        proj=bool(options.get("proj_units")),
+        zoneout=options.get("zoneout", 0.0),
     )
 
 
-@pytest.mark.parametrize("go_backwards", [False, True])
-@pytest.mark.parametrize(
-    "options",
+def _gru_reference(options):
+    return lambda w: ref.gru_step(
+        w,
+        UNITS,
+        reset_after=options.get("reset_after", True),
+        layer_norm_=options.get("layer_norm", False),
+        zoneout=options.get("zoneout", 0.0),
+    )
+
+
+def _simple_rnn_reference(options):
+    return lambda w: ref.simple_rnn_step(
+        w,
+        UNITS,
+        layer_norm_=options.get("layer_norm", False),
+        zoneout=options.get("zoneout", 0.0),
+    )
+
+
+# (layer, options, reference step factory)
+CASES = (
     [
-        {"layer_norm": True},
-        {"zoneout": 0.3},
-        {"reset_after": False},
-        {"reset_after": False, "zoneout": 0.1},
-        {"layer_norm": True, "zoneout": 0.2, "use_bias": False},
-    ],
+        (layers.LSTM, options, _lstm_reference)
+        for options in [
+            {"peephole": True},
+            {"coupled_gates": True},
+            {"layer_norm": True},
+            {"proj_units": 3},
+            {"zoneout": 0.3},
+            {"peephole": True, "coupled_gates": True},
+            {"layer_norm": True, "peephole": True, "proj_units": 2},
+            {
+                "layer_norm": True,
+                "peephole": True,
+                "coupled_gates": True,
+                "proj_units": 2,
+                "zoneout": 0.2,
+            },
+            {"use_bias": False, "layer_norm": True},
+        ]
+    ]
+    + [
+        (layers.GRU, options, _gru_reference)
+        for options in [
+            {"layer_norm": True},
+            {"zoneout": 0.3},
+            {"reset_after": False},
+            {"reset_after": False, "zoneout": 0.1},
+            {"layer_norm": True, "zoneout": 0.2, "use_bias": False},
+        ]
+    ]
+    + [
+        (layers.SimpleRNN, options, _simple_rnn_reference)
+        for options in [{}, {"layer_norm": True}, {"zoneout": 0.3}]
+    ]
 )
-def test_gru_options(options, go_backwards):
-    x, mask = _data()
-    layer = layers.GRU(
-        UNITS,
-        return_sequences=True,
-        return_state=True,
-        go_backwards=go_backwards,
-        **options,
-    )
-    _check(
-        layer,
-        lambda w: ref.gru_step(
-            w,
-            UNITS,
-            reset_after=options.get("reset_after", True),
-            layer_norm_=options.get("layer_norm", False),
-            zoneout=options.get("zoneout", 0.0),
-        ),
-        x,
-        mask,
-    )
 
 
 @pytest.mark.parametrize("go_backwards", [False, True])
 @pytest.mark.parametrize(
-    "options", [{}, {"layer_norm": True}, {"zoneout": 0.3}]
+    "cls,options,reference",
+    CASES,
+    ids=[f"{c.__name__}-{sorted(o)}" for c, o, _ in CASES],
 )
-def test_simple_rnn_options(options, go_backwards):
+def test_options_against_reference(cls, options, reference, go_backwards):
     x, mask = _data()
-    layer = layers.SimpleRNN(
+    layer = cls(
         UNITS,
         return_sequences=True,
         return_state=True,
         go_backwards=go_backwards,
         **options,
     )
-    _check(
-        layer,
-        lambda w: ref.simple_rnn_step(
-            w,
-            UNITS,
-            layer_norm_=options.get("layer_norm", False),
-            zoneout=options.get("zoneout", 0.0),
-        ),
-        x,
-        mask,
-    )
+    _check(layer, reference(options), x, mask)
 
 
 def test_lstm_projection_state_sizes():
