@@ -45,6 +45,11 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
         **kwargs: Base layer arguments (`name`, `dtype`, `trainable`).
     """
 
+    # Whether `project` must see the whole sequence at once (for example a
+    # batch norm whose statistics span time, as Li-GRU's): the sequence
+    # layer then hoists it on every backend.
+    projects_whole_sequence = False
+
     def __init__(
         self,
         units,

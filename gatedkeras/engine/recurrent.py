@@ -160,7 +160,7 @@ class Recurrent(keras.layers.RNN):
             inputs = ops.flip(inputs, 0)
             mask = None if mask is None else ops.flip(mask, 0)
         step = cell.step_function(initial_state, training=training)
-        if hoist_projection():
+        if cell.projects_whole_sequence or hoist_projection():
             step_inputs = (cell.project(inputs, training, time_major=True),)
 
             def run_step(inputs_t, states):
