@@ -109,3 +109,22 @@ def test_mixed_precision(policy, cls, options):
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, [np.zeros(r.shape, "float32") for r in results], verbose=0)
     assert all(np.isfinite(to_numpy(w)).all() for w in layer.weights)
+
+
+@pytest.mark.parametrize("cls", [layers.SimpleRNN, layers.LSTM, layers.GRU])
+def test_stacked_layers_fit_with_jit(cls):
+    """A layer above another gatedkeras layer gets a static sequence length
+    (XLA sizes the loop's arrays from it)."""
+    if keras.backend.backend() == "torch":
+        pytest.skip("jit_compile=True is TensorFlow and JAX (XLA) only")
+    x = np.random.default_rng(0).standard_normal((4, 6, 3)).astype("float32")
+    model = keras.Sequential(
+        [
+            keras.Input((6, 3)),
+            cls(4, return_sequences=True, layer_norm=True),
+            cls(4, return_sequences=True, layer_norm=True),
+        ]
+    )
+    model.compile(optimizer="adam", loss="mse", jit_compile=True)
+    history = model.fit(x, np.zeros((4, 6, 4), "float32"), verbose=0)
+    assert np.isfinite(history.history["loss"][0])

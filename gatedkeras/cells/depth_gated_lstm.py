@@ -635,10 +635,6 @@ class DepthGatedLSTM(Recurrent):
                 return_sequences=self.return_sequences or not top,
             )
             states += final
-            if not top and sequences.shape[1] is not None:
-                # TensorFlow's stacked outputs lose the static length, which
-                # the next loop needs under XLA.
-                inputs = ops.reshape(inputs, (sequences.shape[1], -1, width))
         if inputs is None:
             outputs = ops.expand_dims(last_output, 1)
         else:

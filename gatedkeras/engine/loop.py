@@ -151,4 +151,10 @@ def _tensorflow_loop(body, inputs, carry, return_sequences, output_dtype):
         (tf.constant(0, "int32"), arrays, carry),
         maximum_iterations=static_timesteps,
     )
-    return carry, arrays[0].stack() if return_sequences else None
+    if not return_sequences:
+        return carry, None
+    outputs = arrays[0].stack()
+    # A stacked TensorArray of dynamic size has an unknown length; a layer
+    # above would then size its own arrays dynamically, which XLA rejects.
+    outputs.set_shape([static_timesteps] + outputs.shape[1:])
+    return carry, outputs
