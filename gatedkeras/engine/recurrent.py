@@ -8,6 +8,24 @@ from keras.src.utils import tracking
 from gatedkeras.engine.loop import recurrent_loop
 
 
+def on_accelerator():
+    """Whether the backend computes on a GPU or TPU rather than the CPU."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.default_backend() != "cpu"
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return bool(tf.config.list_logical_devices("GPU"))
+    if backend == "torch":
+        import torch
+
+        return torch.cuda.is_available()
+    return False
+
+
 def hoist_projection():
     """Whether to project all steps' inputs in one matmul before the loop.
 
@@ -23,16 +41,7 @@ def hoist_projection():
     - PyTorch (a Python loop, where each step's dispatch counts): yes.
     - GPUs: yes, as cuDNN, Haste and SRU do.
     """
-    backend = keras.backend.backend()
-    if backend == "jax":
-        import jax
-
-        return jax.default_backend() != "cpu"
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        return bool(tf.config.list_logical_devices("GPU"))
-    return True
+    return keras.backend.backend() == "torch" or on_accelerator()
 
 
 class Recurrent(keras.layers.RNN):

@@ -14,12 +14,13 @@ logcumsumexp form of the same scan loses float32 accuracy with length
 (about 3e-4 at 1,024 steps); the pairwise form stays below 1e-6.
 
 The alternative is the engine's sequential loop over the same coefficients,
-h = a ⊙ h + b one step at a time: `parallel_scan=False`, and the fallback
-where `keras.ops.associative_scan` cannot serve (in Keras 3.15: TensorFlow
-under XLA, or in a TensorFlow graph of unknown length). Measured on a 2-core
-CPU (training step, batch 16, 1,024 steps, 256 units), the loop is 1.6 to
-2.7 times as fast as the scan and needs less memory on all three backends:
-the scan's O(log T) depth pays off only with parallel hardware.
+h = a ⊙ h + b one step at a time: `parallel_scan=False`, the default on a
+CPU (`"auto"`), and the fallback where `keras.ops.associative_scan` cannot
+serve (in Keras 3.15: TensorFlow under XLA, or in a TensorFlow graph of
+unknown length). Measured on a 2-core CPU (training step, batch 16, 1,024
+steps, 256 units), the loop is 1.6 to 2.7 times as fast as the scan and
+needs less memory on all three backends: the scan's O(log T) depth pays off
+only with parallel hardware, so `"auto"` runs it on a GPU or TPU.
 """
 
 import functools
@@ -28,9 +29,11 @@ import math
 import keras
 from keras import ops
 
+from gatedkeras.engine import arguments
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.loop import recurrent_loop
 from gatedkeras.engine.recurrent import Recurrent
+from gatedkeras.engine.recurrent import on_accelerator
 
 # log 0, finite: logaddexp(-inf, -inf) has NaN gradients on some backends.
 LOG_ZERO = -1e30
@@ -151,16 +154,20 @@ class ScanRecurrent(Recurrent):
 
     Args:
         cell: a `ScanCell`.
-        parallel_scan: Boolean. Whether to run the parallel scan rather than
-            the sequential loop. Where the scan cannot serve (TensorFlow
-            under XLA or with an unknown length), the loop runs anyway.
-            Defaults to `True`.
+        parallel_scan: `"auto"`, `True` or `False`. Whether to run the
+            parallel scan rather than the sequential loop; `"auto"` runs the
+            scan on a GPU or TPU and the loop on a CPU, where the loop is
+            faster. Where the scan cannot serve (TensorFlow under XLA or
+            with an unknown length), the loop runs anyway. Defaults to
+            `"auto"`.
         **kwargs: as `gatedkeras.engine.Recurrent`.
     """
 
-    def __init__(self, cell, parallel_scan=True, **kwargs):
+    def __init__(self, cell, parallel_scan="auto", **kwargs):
         super().__init__(cell, **kwargs)
-        self.parallel_scan = bool(parallel_scan)
+        self.parallel_scan = arguments.one_of(
+            "parallel_scan", parallel_scan, ("auto", True, False)
+        )
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if isinstance(mask, (list, tuple)):
@@ -190,7 +197,10 @@ class ScanRecurrent(Recurrent):
             log_a = ops.logaddexp(math.log(rate), math.log1p(-rate) + log_a)
             log_b = log_b + math.log1p(-rate)
         initial = ops.cast(initial_state[0], "float32")
-        if self.parallel_scan and _scan_can_serve(sequences):
+        scan = self.parallel_scan
+        if scan == "auto":
+            scan = on_accelerator()
+        if scan and _scan_can_serve(sequences):
             if mask is not None:
                 log_a = ops.where(mask, log_a, 0.0)
                 log_b = ops.where(mask, log_b, LOG_ZERO)
