@@ -12,12 +12,22 @@ import pytest
 
 from gatedkeras import layers
 
-LAYERS = [layers.SimpleRNN, layers.LSTM, layers.GRU]
+# Every registered layer, so that each new cell gets these checks for free.
+LAYERS = [layers.get(name) for name in layers.names()]
 GATED = [layers.LSTM, layers.GRU]
-STATES = {layers.SimpleRNN: 1, layers.LSTM: 2, layers.GRU: 1}
+# Arguments some layers need at this small width.
+EXTRA = {layers.ClockworkRNN: {"num_modules": 2}}
 
 UNITS = 4
 BATCH, TIMESTEPS, FEATURES = 2, 3, 4
+
+
+def _layer(layer_cls, *args, **kwargs):
+    return layer_cls(*args, **{**EXTRA.get(layer_cls, {}), **kwargs})
+
+
+def _num_states(layer_cls):
+    return len(_layer(layer_cls, UNITS).cell.get_initial_state(1))
 
 
 def _ids(layer_cls):
@@ -40,7 +50,7 @@ def test_2d_input(layer_cls):
     with pytest.raises(
         ValueError, match=r"3-D input.*Received: inputs\.shape=\(2, 4\)"
     ):
-        layer_cls(UNITS)(_sequences((BATCH, FEATURES)))
+        _layer(layer_cls, UNITS)(_sequences((BATCH, FEATURES)))
 
 
 @pytest.mark.parametrize("layer_cls", LAYERS, ids=_ids)
@@ -48,12 +58,12 @@ def test_4d_input(layer_cls):
     with pytest.raises(
         ValueError, match=r"3-D input.*Received: inputs\.shape=\(2, 3, 4, 1\)"
     ):
-        layer_cls(UNITS)(_sequences((BATCH, TIMESTEPS, FEATURES, 1)))
+        _layer(layer_cls, UNITS)(_sequences((BATCH, TIMESTEPS, FEATURES, 1)))
 
 
 @pytest.mark.parametrize("layer_cls", LAYERS, ids=_ids)
 def test_input_width_differs_from_build(layer_cls):
-    layer = layer_cls(UNITS)
+    layer = _layer(layer_cls, UNITS)
     layer(_sequences())
     with pytest.raises(
         ValueError,
@@ -72,7 +82,7 @@ def test_bad_units(layer_cls, units):
         ValueError,
         match=rf"`units`.*positive integer.*Received: units={units}",
     ):
-        layer_cls(units)
+        _layer(layer_cls, units)
 
 
 @pytest.mark.parametrize("value", [-0.1, 1.0, 1.5])
@@ -83,7 +93,7 @@ def test_rate_outside_unit_interval(layer_cls, name, value):
         ValueError,
         match=rf"`{name}`.*\[0, 1\).*Received: {name}={re.escape(str(value))}",
     ):
-        layer_cls(UNITS, **{name: value})
+        _layer(layer_cls, UNITS, **{name: value})
 
 
 @pytest.mark.parametrize("proj_units", [UNITS, UNITS + 1])
@@ -129,7 +139,7 @@ def test_mask_shape_mismatch(layer_cls, mask_shape):
         match=r"mask of shape.*Received: mask\.shape="
         + re.escape(str(mask_shape)),
     ):
-        layer_cls(UNITS)(_sequences(), mask=mask)
+        _layer(layer_cls, UNITS)(_sequences(), mask=mask)
 
 
 # Stateful layers.
@@ -143,7 +153,7 @@ def test_stateful_without_batch_size(layer_cls):
         match=r"stateful=True.*batch size.*"
         r"Received: inputs\.shape=\(None, 5, 3\)",
     ):
-        layer_cls(UNITS, stateful=True)(inputs)
+        _layer(layer_cls, UNITS, stateful=True)(inputs)
 
 
 # Initial states.
@@ -163,7 +173,7 @@ def test_wrong_number_of_initial_states(layer_cls, count):
     with pytest.raises(
         ValueError, match=rf"initial_state.*Received: .*\b{count}\b"
     ):
-        layer_cls(UNITS)(_sequences(), initial_state=_states(count))
+        _layer(layer_cls, UNITS)(_sequences(), initial_state=_states(count))
 
 
 @pytest.mark.parametrize(
@@ -173,14 +183,14 @@ def test_wrong_number_of_initial_states(layer_cls, count):
 )
 @pytest.mark.parametrize("layer_cls", LAYERS, ids=_ids)
 def test_wrong_initial_state_shape(layer_cls, shape):
-    states = _states(STATES[layer_cls])
+    states = _states(_num_states(layer_cls))
     states[0] = np.zeros(shape, "float32")
     with pytest.raises(
         ValueError,
         match=r"initial_state\[0\].*Received: initial_state\[0\]\.shape="
         + re.escape(str(shape)),
     ):
-        layer_cls(UNITS)(_sequences(), initial_state=states)
+        _layer(layer_cls, UNITS)(_sequences(), initial_state=states)
 
 
 # cuDNN on a machine without a GPU.
