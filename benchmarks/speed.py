@@ -3,11 +3,14 @@
 One training step is forward, backward and the optimizer update of a model
 made of one recurrent layer (returning sequences, mean-squared-error loss).
 Each gatedkeras row is timed against its peer, `keras.layers.*` with the same
-backend, `jit_compile` setting and dtype policy (or, for the options Keras
-lacks, our own plain layer), in the same process and interleaved round by
-round so that drift on a shared machine cancels in the ratio. Where torch is
+backend, `jit_compile` setting and dtype policy (or, for the options and
+cells Keras lacks, our own classic layer: the plain LSTM on the engine, two
+of them for a two-layer Depth-Gated LSTM, SimpleRNN for the Clockwork RNN,
+GRU for minGRU/minLSTM), in the same process and interleaved round by round
+so that drift on a shared machine cancels in the ratio. Where torch is
 installed, `torch.nn.LSTM` / `torch.nn.GRU` / `torch.nn.RNN` are timed in the
-same rounds.
+same rounds. The Clockwork and minGRU/minLSTM rows run on long sequences
+(1,000 and 1,024 steps), where the clock and the parallel scan matter.
 
 Usage:
     python benchmarks/speed.py                      # all three backends
@@ -19,6 +22,7 @@ ours is faster).
 """
 
 import argparse
+import collections
 import json
 import os
 import statistics
@@ -26,22 +30,53 @@ import subprocess
 import sys
 import time
 
+# What each row's peer is. "keras": the same layer from keras.layers. A
+# `Peer`: our own layer(s) on the engine (`use_cudnn=False` for LSTM/GRU),
+# which isolates what an option or a cell costs against the classic cell: on
+# the torch backend our plain LSTM/GRU run PyTorch's fused kernel, which no
+# option or other cell can use.
+Peer = collections.namedtuple("Peer", "layer kwargs count label")
+ENGINE_LSTM = Peer("lstm", {"use_cudnn": False}, 1, "ours: LSTM, engine")
+# Longer sequences, where the clock and the parallel scan matter.
+LONG_CLOCKWORK = {"batch": 32, "timesteps": 1000, "features": 32}
+LONG_SCAN = {"batch": 16, "timesteps": 1024, "features": 64}
+
 ROWS = {
-    # name: (layer, keyword arguments, peer). Peer "keras" is the same
-    # layer from keras.layers; peer "ours" is our plain LSTM on the engine
-    # (use_cudnn=False), which isolates what an option costs: on the torch
-    # backend our plain LSTM runs PyTorch's fused kernel, which no option
-    # can use.
-    "lstm": ("lstm", {}, "keras"),
-    "lstm(engine)": ("lstm", {"use_cudnn": False}, "keras"),
-    "gru": ("gru", {}, "keras"),
-    "simple_rnn": ("simple_rnn", {}, "keras"),
-    "lstm+recurrent_dropout": ("lstm", {"recurrent_dropout": 0.25}, "keras"),
-    "gru+recurrent_dropout": ("gru", {"recurrent_dropout": 0.25}, "keras"),
-    "lstm+layer_norm": ("lstm", {"layer_norm": True}, "ours"),
-    "lstm+peephole": ("lstm", {"peephole": True}, "ours"),
-    "lstm+zoneout": ("lstm", {"zoneout": 0.1}, "ours"),
-}
+    # name: (layer, keyword arguments, peer, shape overrides or None).
+    "lstm": ("lstm", {}, "keras", None),
+    "lstm(engine)": ("lstm", {"use_cudnn": False}, "keras", None),
+    "gru": ("gru", {}, "keras", None),
+    "simple_rnn": ("simple_rnn", {}, "keras", None),
+    "lstm+recurrent_dropout": (
+        "lstm", {"recurrent_dropout": 0.25}, "keras", None,
+    ),
+    "gru+recurrent_dropout": (
+        "gru", {"recurrent_dropout": 0.25}, "keras", None,
+    ),
+    "lstm+layer_norm": ("lstm", {"layer_norm": True}, ENGINE_LSTM, None),
+    "lstm+peephole": ("lstm", {"peephole": True}, ENGINE_LSTM, None),
+    "lstm+zoneout": ("lstm", {"zoneout": 0.1}, ENGINE_LSTM, None),
+    # The gated cell family (issue 3), against our LSTM on the engine.
+    "mgu": ("mgu", {}, ENGINE_LSTM, None),
+    "ugrnn": ("ugrnn", {}, ENGINE_LSTM, None),
+    "li_gru": ("li_gru", {}, ENGINE_LSTM, None),
+    "ind_rnn": ("ind_rnn", {}, ENGINE_LSTM, None),
+    "sru": ("sru", {}, ENGINE_LSTM, None),
+    "depth_gated_lstm(2 layers)": (
+        "depth_gated_lstm",
+        {"num_layers": 2},
+        Peer("lstm", {"use_cudnn": False}, 2, "ours: 2 x LSTM, engine"),
+        None,
+    ),
+    "clockwork_rnn": (
+        "clockwork_rnn",
+        {},
+        Peer("simple_rnn", {}, 1, "ours: SimpleRNN"),
+        LONG_CLOCKWORK,
+    ),
+    "min_gru": ("min_gru", {}, Peer("gru", {}, 1, "ours: GRU"), LONG_SCAN),
+    "min_lstm": ("min_lstm", {}, Peer("gru", {}, 1, "ours: GRU"), LONG_SCAN),
+}  # fmt: skip
 DEFAULT_ROWS = list(ROWS)
 JIT = {"tensorflow": (False, True), "jax": (True,), "torch": (False,)}
 
@@ -70,11 +105,23 @@ def parse_args(argv=None):
     return args
 
 
-def keras_model(layer, args, jit):
+def row_shape(args, overrides):
+    """`(batch, timesteps, features, units)` of a row."""
+    shape = {
+        "batch": args.batch,
+        "timesteps": args.timesteps,
+        "features": args.features,
+    }
+    if overrides and not args.quick:
+        shape.update(overrides)
+    return argparse.Namespace(**shape, units=args.units)
+
+
+def keras_model(layers, shape, jit):
     import keras
 
     model = keras.Sequential(
-        [keras.Input((args.timesteps, args.features)), layer]
+        [keras.Input((shape.timesteps, shape.features)), *layers]
     )
     model.compile(
         optimizer=keras.optimizers.Adam(1e-4), loss="mse", jit_compile=jit
@@ -82,14 +129,16 @@ def keras_model(layer, args, jit):
     return model
 
 
-def keras_step(model, args):
+def keras_step(model, shape):
     import numpy as np
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal(
-        (args.batch, args.timesteps, args.features), "float32"
+        (shape.batch, shape.timesteps, shape.features), "float32"
     )
-    y = rng.standard_normal((args.batch, args.timesteps, args.units), "float32")
+    y = rng.standard_normal(
+        (shape.batch, shape.timesteps, shape.units), "float32"
+    )
 
     def step():
         model.train_on_batch(x, y)
@@ -97,16 +146,16 @@ def keras_step(model, args):
     return step
 
 
-def torch_step(kind, args, dtype):
+def torch_step(kind, shape, dtype, threads):
     import torch
 
-    torch.set_num_threads(args.torch_threads)
+    torch.set_num_threads(threads)
     module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}.get(
         kind, torch.nn.RNN
-    )(args.features, args.units, batch_first=True)
+    )(shape.features, shape.units, batch_first=True)
     optimizer = torch.optim.Adam(module.parameters(), 1e-4)
-    x = torch.randn(args.batch, args.timesteps, args.features)
-    y = torch.randn(args.batch, args.timesteps, args.units)
+    x = torch.randn(shape.batch, shape.timesteps, shape.features)
+    y = torch.randn(shape.batch, shape.timesteps, shape.units)
     bf16 = dtype == "mixed_bfloat16"
 
     def step():
@@ -137,34 +186,38 @@ def run_worker(args):
         keras.config.set_dtype_policy(dtype)
         for jit in JIT[backend]:
             for row in args.rows.split(","):
-                kind, kwargs, peer = ROWS[row]
-                ours_cls = gatedkeras.layers.get(kind)
-                keras_cls = {
-                    "lstm": keras.layers.LSTM,
-                    "gru": keras.layers.GRU,
-                    "simple_rnn": keras.layers.SimpleRNN,
-                }[kind]
+                kind, kwargs, peer, overrides = ROWS[row]
+                shape = row_shape(args, overrides)
                 common = {"return_sequences": True}
+                ours = gatedkeras.layers.get(kind)(
+                    args.units, **kwargs, **common
+                )
                 steps = {
-                    "ours": keras_step(
-                        keras_model(
-                            ours_cls(args.units, **kwargs, **common), args, jit
-                        ),
-                        args,
-                    )
+                    "ours": keras_step(keras_model([ours], shape, jit), shape)
                 }
                 if peer == "keras":
+                    keras_cls = {
+                        "lstm": keras.layers.LSTM,
+                        "gru": keras.layers.GRU,
+                        "simple_rnn": keras.layers.SimpleRNN,
+                    }[kind]
                     keras_kwargs = {
                         k: v for k, v in kwargs.items() if k != "use_cudnn"
                     }
-                    peer_layer = keras_cls(args.units, **keras_kwargs, **common)
+                    peers = [keras_cls(args.units, **keras_kwargs, **common)]
                 else:
-                    peer_layer = ours_cls(args.units, use_cudnn=False, **common)
+                    peer_cls = gatedkeras.layers.get(peer.layer)
+                    peers = [
+                        peer_cls(args.units, **peer.kwargs, **common)
+                        for _ in range(peer.count)
+                    ]
                 steps["peer"] = keras_step(
-                    keras_model(peer_layer, args, jit), args
+                    keras_model(peers, shape, jit), shape
                 )
                 if have_torch and row in ("lstm", "gru", "simple_rnn"):
-                    steps["torch"] = torch_step(kind, args, dtype)
+                    steps["torch"] = torch_step(
+                        kind, shape, dtype, args.torch_threads
+                    )
                 times = {name: [] for name in steps}
                 for name, step in steps.items():  # warm-up and compile
                     for _ in range(args.warmup):
@@ -181,9 +234,11 @@ def run_worker(args):
                         "dtype": dtype,
                         "jit": jit,
                         "row": row,
+                        "shape": f"{shape.batch}x{shape.timesteps}x"
+                        f"{shape.features}->{shape.units}",
                         "peer": "keras.layers"
                         if peer == "keras"
-                        else "ours, plain engine",
+                        else peer.label,
                         **{f"{k}_ms": round(v, 1) for k, v in medians.items()},
                     }
                 )
@@ -194,15 +249,16 @@ def run_worker(args):
 
 def table(results):
     lines = [
-        "| backend | dtype | jit | row | ours ms | peer | peer ms | ours/peer "
-        "| torch.nn ms | ours/torch |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| backend | dtype | jit | row | shape | ours ms | peer | peer ms "
+        "| ours/peer | torch.nn ms | ours/torch |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         torch_ms = r.get("torch_ms")
         vs_torch = f"{r['ours_ms'] / torch_ms:.2f}" if torch_ms else ""
         lines.append(
             f"| {r['backend']} | {r['dtype']} | {r['jit']} | {r['row']} "
+            f"| {r['shape']} "
             f"| {r['ours_ms']} | {r['peer']} | {r['peer_ms']} "
             f"| {r['ours_ms'] / r['peer_ms']:.2f} "
             f"| {torch_ms if torch_ms else ''} "
