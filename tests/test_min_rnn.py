@@ -12,13 +12,21 @@ from keras import ops
 from gatedkeras import cells
 from gatedkeras import layers
 from gatedkeras.engine import scan
-from gatedkeras.engine.recurrent import on_accelerator
 from tests import numpy_reference as ref
 from tests.harness import assert_close
 from tests.harness import run_layer_test
 from tests.harness import to_numpy
 
 pytestmark = pytest.mark.backend_math
+
+
+@pytest.fixture(autouse=True)
+def _scan_by_default(monkeypatch):
+    """Most tests here are about the scan: let the default ("auto") choose
+    it, as on a GPU. `parallel_scan=False` cases test the loop, and
+    `test_auto_runs_the_scan_on_accelerators_only` the CPU default."""
+    monkeypatch.setattr(scan, "on_accelerator", lambda: True)
+
 
 UNITS = 4
 LAYERS = [layers.MinGRU, layers.MinLSTM]
@@ -318,13 +326,21 @@ def test_unknown_batch_and_length(monkeypatch, cls):
         assert bool(calls) == (timesteps is None)
 
 
-@pytest.mark.parametrize("parallel_scan", MODES + ["auto"], ids=str)
+@pytest.mark.parametrize("parallel_scan", MODES, ids=_ids)
 def test_parallel_scan_chooses_the_path(monkeypatch, parallel_scan):
     calls = _count_loop_calls(monkeypatch)
     layers.MinGRU(UNITS, parallel_scan=parallel_scan)(_x())
-    # "auto": the scan on a GPU or TPU, the faster loop on a CPU.
-    scan = on_accelerator() if parallel_scan == "auto" else parallel_scan
-    assert bool(calls) != scan
+    assert bool(calls) != parallel_scan
+
+
+@pytest.mark.parametrize("accelerator", [True, False])
+def test_auto_runs_the_scan_on_accelerators_only(monkeypatch, accelerator):
+    """The default, "auto": the scan on a GPU or TPU, the loop (faster on
+    a CPU) elsewhere."""
+    monkeypatch.setattr(scan, "on_accelerator", lambda: accelerator)
+    calls = _count_loop_calls(monkeypatch)
+    layers.MinGRU(UNITS)(_x())
+    assert bool(calls) != accelerator
 
 
 def test_parallel_scan_not_a_choice():
