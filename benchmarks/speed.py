@@ -76,6 +76,19 @@ ROWS = {
     ),
     "min_gru": ("min_gru", {}, Peer("gru", {}, 1, "ours: GRU"), LONG_SCAN),
     "min_lstm": ("min_lstm", {}, Peer("gru", {}, 1, "ours: GRU"), LONG_SCAN),
+    # The parallel scan forced on (the default on a CPU is the loop).
+    "min_gru(scan)": (
+        "min_gru",
+        {"parallel_scan": True},
+        Peer("gru", {}, 1, "ours: GRU"),
+        LONG_SCAN,
+    ),
+    "min_lstm(scan)": (
+        "min_lstm",
+        {"parallel_scan": True},
+        Peer("gru", {}, 1, "ours: GRU"),
+        LONG_SCAN,
+    ),
 }  # fmt: skip
 DEFAULT_ROWS = list(ROWS)
 JIT = {"tensorflow": (False, True), "jax": (True,), "torch": (False,)}
