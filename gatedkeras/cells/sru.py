@@ -11,10 +11,8 @@ import math
 
 import keras
 from keras import activations
-from keras import constraints
 from keras import initializers
 from keras import ops
-from keras import regularizers
 
 from gatedkeras import registry
 from gatedkeras.engine.cell import RecurrentCell
@@ -136,18 +134,20 @@ class SRUCell(RecurrentCell):
         self.highway_bias = float(highway_bias)
         self.rescale = bool(rescale)
         self.layer_norm = bool(layer_norm)
-        self.kernel_initializer = initializers.get(kernel_initializer)
         if recurrent_initializer is None:
             limit = math.sqrt(1.5)
             recurrent_initializer = initializers.RandomUniform(-limit, limit)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self.set_weight_arguments(
+            kernel_initializer=kernel_initializer,
+            recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer,
+            kernel_regularizer=kernel_regularizer,
+            recurrent_regularizer=recurrent_regularizer,
+            bias_regularizer=bias_regularizer,
+            kernel_constraint=kernel_constraint,
+            recurrent_constraint=recurrent_constraint,
+            bias_constraint=bias_constraint,
+        )
         self.scale = 1.0
         if self.rescale:
             self.scale = math.sqrt(1 + 2 * math.exp(self.highway_bias))
@@ -255,25 +255,6 @@ class SRUCell(RecurrentCell):
             "highway_bias": self.highway_bias,
             "rescale": self.rescale,
             "layer_norm": self.layer_norm,
-            "kernel_initializer": initializers.serialize(
-                self.kernel_initializer
-            ),
-            "recurrent_initializer": initializers.serialize(
-                self.recurrent_initializer
-            ),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(
-                self.kernel_regularizer
-            ),
-            "recurrent_regularizer": regularizers.serialize(
-                self.recurrent_regularizer
-            ),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(
-                self.recurrent_constraint
-            ),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
         }
         base_config = super().get_config()
         return {**base_config, **config}

@@ -14,7 +14,10 @@ contract and runs inside `keras.layers.RNN` and `StackedRNNCells`.
 """
 
 import keras
+from keras import constraints
+from keras import initializers
 from keras import ops
+from keras import regularizers
 from keras.src.layers.rnn.dropout_rnn_cell import DropoutRNNCell
 
 from gatedkeras.engine import arguments
@@ -49,6 +52,8 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
     # batch norm whose statistics span time, as Li-GRU's): the sequence
     # layer then hoists it on every backend.
     projects_whole_sequence = False
+    # Names of the `set_weight_arguments` attributes, for `get_config`.
+    _weight_arguments = ()
 
     def __init__(
         self,
@@ -68,6 +73,18 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
         self.zoneout = arguments.rate("zoneout", zoneout)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed=seed)
+
+    def set_weight_arguments(self, **arguments):
+        """Keeps initializer, regularizer and constraint arguments.
+
+        Each `<weight>_initializer`, `<weight>_regularizer` or
+        `<weight>_constraint` argument is resolved with Keras's getter
+        (`keras.initializers.get`, ...) into the attribute of the same name,
+        and serialised back by `get_config`.
+        """
+        for name, value in arguments.items():
+            setattr(self, name, _weight_argument_module(name).get(value))
+        self._weight_arguments += tuple(arguments)
 
     @property
     def input_dim(self):
@@ -195,8 +212,20 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
             "zoneout": self.zoneout,
             "seed": self.seed,
         }
+        for name in self._weight_arguments:
+            module = _weight_argument_module(name)
+            config[name] = module.serialize(getattr(self, name))
         base_config = super().get_config()
         return {**base_config, **config}
+
+
+def _weight_argument_module(name):
+    kind = name.rsplit("_", 1)[-1]
+    return {
+        "initializer": initializers,
+        "regularizer": regularizers,
+        "constraint": constraints,
+    }[kind]
 
 
 def _uniform(shape, seed_generator):
