@@ -90,3 +90,25 @@ def _assert_shapes(output, expected):
             assert tuple(o.shape) == tuple(e)
     else:
         assert tuple(output.shape) == tuple(expected)
+
+
+def round_trip(model, tmp_path):
+    """The model saved as `.keras` and loaded back."""
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    return keras.saving.load_model(path)
+
+
+def fixed_dropout_masks(monkeypatch, cell, rng):
+    """Makes `cell` draw its dropout masks from `rng` and returns the list
+    they are appended to, so a reference can apply the same masks."""
+    drawn = []
+
+    def dropout_mask(step_input, rate):
+        shape = tuple(step_input.shape)
+        keep = (rng.random(shape) >= rate).astype("float32") / (1 - rate)
+        drawn.append(keep)
+        return keras.ops.convert_to_tensor(keep)
+
+    monkeypatch.setattr(cell, "_create_dropout_mask", dropout_mask)
+    return drawn

@@ -15,6 +15,7 @@ from gatedkeras import cells
 from gatedkeras import layers
 from tests import numpy_reference as ref
 from tests.harness import assert_close
+from tests.harness import round_trip
 from tests.harness import run_layer_test
 from tests.harness import to_numpy
 
@@ -378,12 +379,6 @@ def test_clock_that_the_dtype_cannot_count_exactly(policy, periods):
 # Saving and wrappers.
 
 
-def _round_trip(model, tmp_path):
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    return keras.saving.load_model(path)
-
-
 @pytest.mark.parametrize(
     "options",
     [{}, {"periods": [4, 1, 2], "zoneout": 0.2, "go_backwards": True}],
@@ -395,7 +390,7 @@ def test_keras_round_trip(options, tmp_path):
     )(inputs)
     model = keras.Model(inputs, outputs)
     x, _ = _data()
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), model(x), atol=0, rtol=0)
     layer = loaded.layers[-1]
     assert type(layer) is layers.ClockworkRNN
@@ -415,7 +410,7 @@ def test_bidirectional_round_trip_with_state(tmp_path):
     assert len(result) == 5  # outputs, then [h, t] of each direction
     assert tuple(result[0].shape) == (4, 9, 12)
     assert to_numpy(result[2]).ravel().tolist() == [1.0] * 4  # 9 mod 4
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), result, atol=0, rtol=0)
     assert loaded.layers[-1].backward_layer.go_backwards
 

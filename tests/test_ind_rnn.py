@@ -13,6 +13,8 @@ from gatedkeras import registry
 from gatedkeras.cells.ind_rnn import MaxAbs
 from tests import numpy_reference as ref
 from tests.harness import assert_close
+from tests.harness import fixed_dropout_masks
+from tests.harness import round_trip
 from tests.harness import run_layer_test
 from tests.harness import to_numpy
 
@@ -127,19 +129,6 @@ def test_equals_keras_simple_rnn_with_diagonal_kernel(go_backwards, activation):
     assert_close(ind_rnn(x), simple(x), atol=1e-5)
 
 
-def _fixed_dropout_masks(monkeypatch, cell, rng):
-    drawn = []
-
-    def dropout_mask(step_input, rate):
-        shape = tuple(step_input.shape)
-        keep = (rng.random(shape) >= rate).astype("float32") / (1 - rate)
-        drawn.append(keep)
-        return keras.ops.convert_to_tensor(keep)
-
-    monkeypatch.setattr(cell, "_create_dropout_mask", dropout_mask)
-    return drawn
-
-
 def test_dropout_masks_fixed_per_sequence(monkeypatch):
     x = _x(4, 7, 5)
     layer = layers.IndRNN(
@@ -147,7 +136,7 @@ def test_dropout_masks_fixed_per_sequence(monkeypatch):
     )
     layer(x)
     w = _randomise(layer)
-    drawn = _fixed_dropout_masks(
+    drawn = fixed_dropout_masks(
         monkeypatch, layer.cell, np.random.default_rng(3)
     )
     result = layer(x, training=True)
@@ -257,12 +246,6 @@ def test_max_abs_constraint():
     )
 
 
-def _round_trip(model, tmp_path):
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    return keras.saving.load_model(path)
-
-
 @pytest.mark.parametrize(
     "options",
     [
@@ -277,7 +260,7 @@ def test_keras_round_trip(options, tmp_path):
         inputs, layers.IndRNN(UNITS, return_sequences=True, **options)(inputs)
     )
     x = _x(timesteps=5)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), model(x), atol=0, rtol=0)
     assert type(loaded.layers[-1]) is layers.IndRNN
     assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
@@ -293,7 +276,7 @@ def test_bidirectional_round_trip_with_state(tmp_path):
     result = model(x)
     assert len(result) == 3
     assert tuple(result[0].shape) == (4, 5, 2 * UNITS)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), result, atol=0, rtol=0)
     backward = loaded.layers[-1].backward_layer
     assert type(backward) is layers.IndRNN and backward.go_backwards

@@ -14,6 +14,8 @@ from gatedkeras import cells
 from gatedkeras import layers
 from tests import numpy_reference as ref
 from tests.harness import assert_close
+from tests.harness import fixed_dropout_masks
+from tests.harness import round_trip
 from tests.harness import run_layer_test
 from tests.harness import to_numpy
 
@@ -215,19 +217,6 @@ def test_equals_keras_gru_with_reset_gate_pinned_open(go_backwards):
 # Training-mode regularisers, with their random masks injected.
 
 
-def _fixed_dropout_masks(monkeypatch, cell, rng):
-    drawn = []
-
-    def dropout_mask(step_input, rate):
-        shape = tuple(step_input.shape)
-        keep = (rng.random(shape) >= rate).astype("float32") / (1 - rate)
-        drawn.append(keep)
-        return keras.ops.convert_to_tensor(keep)
-
-    monkeypatch.setattr(cell, "_create_dropout_mask", dropout_mask)
-    return drawn
-
-
 def test_dropout_masks_fixed_per_sequence(monkeypatch):
     """Input dropout on x; recurrent dropout on the candidate h̃, as the
     paper and SpeechBrain apply it, one mask per sequence each."""
@@ -241,7 +230,7 @@ def test_dropout_masks_fixed_per_sequence(monkeypatch):
     )
     layer(x)
     w = _randomise(layer)
-    drawn = _fixed_dropout_masks(
+    drawn = fixed_dropout_masks(
         monkeypatch, layer.cell, np.random.default_rng(3)
     )
     result = layer(x, training=True)
@@ -385,12 +374,6 @@ def test_regularizer_losses_are_counted():
     )
 
 
-def _round_trip(model, tmp_path):
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    return keras.saving.load_model(path)
-
-
 @pytest.mark.parametrize(
     "options",
     [
@@ -407,7 +390,7 @@ def test_keras_round_trip_keeps_moving_statistics(options, tmp_path):
     model = keras.Model(inputs, outputs)
     model.compile(optimizer="adam", loss="mse")
     model.fit(x, np.ones((4, 5, UNITS)), epochs=2, verbose=0)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), model(x), atol=0, rtol=0)
     layer = loaded.layers[-1]
     assert type(layer) is layers.LiGRU
@@ -428,7 +411,7 @@ def test_bidirectional_round_trip_with_state(tmp_path):
     result = model(x)
     assert len(result) == 3
     assert tuple(result[0].shape) == (2, 5, 2 * UNITS)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), result, atol=0, rtol=0)
     assert loaded.layers[-1].backward_layer.go_backwards
 

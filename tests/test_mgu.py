@@ -11,6 +11,8 @@ from gatedkeras import layers
 from gatedkeras import registry
 from tests import numpy_reference as ref
 from tests.harness import assert_close
+from tests.harness import fixed_dropout_masks
+from tests.harness import round_trip
 from tests.harness import run_layer_test
 from tests.harness import to_numpy
 
@@ -139,19 +141,6 @@ def test_equals_keras_gru_with_coupled_gates(go_backwards):
     assert_close(mgu(x), gru(x), atol=1e-5)
 
 
-def _fixed_dropout_masks(monkeypatch, cell, rng):
-    drawn = []
-
-    def dropout_mask(step_input, rate):
-        shape = tuple(step_input.shape)
-        keep = (rng.random(shape) >= rate).astype("float32") / (1 - rate)
-        drawn.append(keep)
-        return keras.ops.convert_to_tensor(keep)
-
-    monkeypatch.setattr(cell, "_create_dropout_mask", dropout_mask)
-    return drawn
-
-
 def test_dropout_masks_fixed_per_sequence(monkeypatch):
     x = _x(4, 7, 5)
     layer = layers.MGU(
@@ -159,7 +148,7 @@ def test_dropout_masks_fixed_per_sequence(monkeypatch):
     )
     layer(x)
     w = _randomise(layer)
-    drawn = _fixed_dropout_masks(
+    drawn = fixed_dropout_masks(
         monkeypatch, layer.cell, np.random.default_rng(3)
     )
     result = layer(x, training=True)
@@ -234,12 +223,6 @@ def test_weight_shapes():
     }
 
 
-def _round_trip(model, tmp_path):
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    return keras.saving.load_model(path)
-
-
 @pytest.mark.parametrize(
     "options",
     [{}, {"layer_norm": True, "zoneout": 0.2, "recurrent_dropout": 0.1}],
@@ -250,7 +233,7 @@ def test_keras_round_trip(options, tmp_path):
         inputs, layers.MGU(UNITS, return_sequences=True, **options)(inputs)
     )
     x = _x(timesteps=5)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), model(x), atol=0, rtol=0)
     assert type(loaded.layers[-1]) is layers.MGU
     assert loaded.layers[-1].get_config() == model.layers[-1].get_config()
@@ -266,7 +249,7 @@ def test_bidirectional_round_trip_with_state(tmp_path):
     result = model(x)
     assert len(result) == 3
     assert tuple(result[0].shape) == (4, 5, 2 * UNITS)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), result, atol=0, rtol=0)
     backward = loaded.layers[-1].backward_layer
     assert type(backward) is layers.MGU and backward.go_backwards

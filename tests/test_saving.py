@@ -8,6 +8,7 @@ import pytest
 from gatedkeras import cells
 from gatedkeras import layers
 from tests.harness import assert_close
+from tests.harness import round_trip
 
 pytestmark = pytest.mark.backend_math
 
@@ -37,19 +38,13 @@ def _x():
     return np.random.default_rng(0).standard_normal((2, 5, 3)).astype("float32")
 
 
-def _round_trip(model, tmp_path):
-    path = str(tmp_path / "model.keras")
-    model.save(path)
-    return keras.saving.load_model(path)
-
-
 @pytest.mark.parametrize("cls,options", CONFIGS)
 def test_keras_round_trip(cls, options, tmp_path):
     inputs = keras.Input((5, 3))
     outputs = cls(4, return_sequences=True, **options)(inputs)
     model = keras.Model(inputs, outputs)
     x = _x()
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), model(x), atol=0, rtol=0)
     layer = loaded.layers[-1]
     assert type(layer) is cls
@@ -68,7 +63,7 @@ def test_bidirectional_round_trip_with_state(cls, tmp_path):
     n_states = len(cls(4).cell.get_initial_state(1))
     assert len(result) == 1 + 2 * n_states
     assert tuple(result[0].shape) == (2, 5, 8)
-    loaded = _round_trip(model, tmp_path)
+    loaded = round_trip(model, tmp_path)
     assert_close(loaded(x), result, atol=0, rtol=0)
     assert type(loaded.layers[-1].backward_layer) is cls
     assert loaded.layers[-1].backward_layer.go_backwards
@@ -116,7 +111,7 @@ def test_cells_inside_keras_rnn(cell, tmp_path):
     layer.set_weights(keras_rnn.get_weights())
     assert_close(layer(x), expected)
     model = keras.Sequential([keras.Input((5, 3)), keras_rnn])
-    assert_close(_round_trip(model, tmp_path)(x), expected, atol=0, rtol=0)
+    assert_close(round_trip(model, tmp_path)(x), expected, atol=0, rtol=0)
 
 
 def test_stacked_cells(tmp_path):
@@ -130,4 +125,4 @@ def test_stacked_cells(tmp_path):
     model = keras.Sequential([keras.Input((5, 3)), stacked])
     result = model(x)
     assert tuple(result.shape) == (2, 5, 2)
-    assert_close(_round_trip(model, tmp_path)(x), result, atol=0, rtol=0)
+    assert_close(round_trip(model, tmp_path)(x), result, atol=0, rtol=0)
