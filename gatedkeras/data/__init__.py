@@ -1,0 +1,1 @@
+"""Corpora and probes for the recipes, generated offline."""

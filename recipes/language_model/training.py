@@ -1,0 +1,471 @@
+"""`train()`: data, model, truncated backpropagation through time, resume.
+
+Two batchings. "contiguous" cuts the token stream into `batch_size`
+parallel streams; batch k holds window k of every stream and the final
+states of one batch start the next (truncated BPTT with the state carried,
+as Zaremba et al. 2014), reset at each epoch. "windows" trains on shuffled
+independent windows from a zero state.
+
+A run keeps everything in its output folder: `model.keras` (the best
+validation checkpoint so far, written to a temporary file and moved into
+place, so an interruption never leaves half a model), `backup/`
+(`keras.callbacks.BackupAndRestore`: calling `train()` again with the same
+folder resumes where the run stopped), `logs/` (TensorBoard), the
+tokenizer and settings, and `metrics.json` when it ends.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import time
+
+import keras
+import numpy as np
+from keras import ops
+
+from gatedkeras.data import text as text_source
+from gatedkeras.data.tokenizer import Tokenizer
+from recipes.language_model import config as config_lib
+from recipes.language_model import inference
+from recipes.language_model.model import LanguageModel
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What `train()` returns.
+
+    Args:
+        model: the `LanguageModel` with the best validation weights.
+        history: per-epoch logs, as `keras.callbacks.History.history`.
+        metrics: validation (and test, where the data has it) loss in nats
+            per token, perplexity and, at char level, bits per character,
+            from one contiguous pass with the state carried; also the mean
+            over independent windows of `validation_length` tokens, the
+            training time and the steps run.
+        path: the run's output folder.
+    """
+
+    model: LanguageModel
+    history: dict
+    metrics: dict
+    path: str
+
+
+def train(data="synthetic", level="char", cell="lstm", **settings):
+    """Trains a recurrent language model on `data` with any cell.
+
+    Args:
+        data: `"synthetic"` (the package's generated corpus, the offline
+            default), a text file, a folder or list of split files
+            (Penn Treebank layout), or `"tfds:<name>"`; see
+            `gatedkeras.data.text`. Defaults to `"synthetic"`.
+        level: `"char"` or `"word"`. Defaults to `"char"`.
+        cell: any name in `gatedkeras.layers.names()`. Defaults to
+            `"lstm"`.
+        **settings: any field of `Config` (units, num_layers, dropout,
+            sequence_length, batch_size, epochs, optimizer, learning_rate,
+            schedule, clipnorm, tie_weights, seed, output_dir, ...).
+
+    Returns:
+        A `TrainResult` with `model`, `history`, `metrics` and `path`.
+
+    >>> result = train(epochs=1, units=32, num_layers=1)  # doctest: +SKIP
+    >>> result.metrics["val_bits_per_character"]  # doctest: +SKIP
+    """
+    config = config_lib.make(level=level, cell=cell, **settings)
+    started = time.time()
+    keras.utils.set_random_seed(config.seed)
+    policy = keras.config.dtype_policy()
+    if config.dtype_policy:
+        keras.config.set_dtype_policy(config.dtype_policy)
+    try:
+        return _train(data, config, started)
+    finally:
+        keras.config.set_dtype_policy(policy)
+
+
+def _train(data, config, started):
+    splits = text_source.load(data, config.level, seed=config.seed)
+    path = _prepare_output_dir(config)
+    tokenizer = _tokenizer(path, splits.train, config)
+    ids = {"train": tokenizer.encode(splits.train)}
+    ids["valid"] = tokenizer.encode(splits.valid)
+    if splits.test is not None:
+        ids["test"] = tokenizer.encode(splits.test)
+    train_data = _training_batches(ids["train"], config)
+    valid_data = _windows(ids["valid"], config.validation_length)
+    if valid_data is None:
+        raise ValueError(
+            f"The validation text has {len(ids['valid'])} tokens, fewer than "
+            f"validation_length + 1 = {config.validation_length + 1}. Use "
+            "more validation text or a shorter `validation_length`."
+        )
+    valid_x, valid_y = valid_data
+
+    model = LanguageModel(
+        tokenizer,
+        cell=config.cell,
+        units=config.units,
+        num_layers=config.num_layers,
+        embedding_dim=config.embedding_dim,
+        dropout=config.dropout,
+        tie_weights=config.tied,
+        cell_options=config.cell_options,
+        init_scale=config.init_scale,
+    )
+    carry = config.batching == "contiguous"
+    trainer = StateCarryingTrainer(model, config.batch_size, carry)
+    trainer.build()
+    steps = config.steps_per_epoch or train_data.steps
+    trainer.compile(
+        optimizer=_optimizer(config, steps * config.epochs),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        jit_compile=_jit(config.jit_compile),
+    )
+    best = BestCheckpoint(model, os.path.join(path, "model.keras"))
+    callbacks = [
+        keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
+        best,
+    ]
+    if carry:
+        callbacks.insert(0, ResetStates(trainer))
+    callbacks += _schedule_callbacks(config)
+    if config.tensorboard:
+        callbacks.append(
+            keras.callbacks.TensorBoard(os.path.join(path, "logs"))
+        )
+    history = trainer.fit(
+        train_data.dataset(config.seed),
+        epochs=config.epochs,
+        steps_per_epoch=config.steps_per_epoch,
+        validation_data=(valid_x, valid_y),
+        validation_batch_size=config.batch_size,
+        shuffle=False,
+        callbacks=callbacks,
+        verbose=_verbose(config.verbose),
+    )
+    if os.path.exists(best.path):
+        model.set_weights(keras.saving.load_model(best.path).get_weights())
+    metrics = _final_metrics(model, ids, config)
+    metrics["train_seconds"] = round(time.time() - started, 1)
+    metrics["epochs"] = len(history.history.get("loss", []))
+    metrics["steps_per_epoch"] = steps
+    with open(os.path.join(path, "metrics.json"), "w") as f:
+        json.dump(metrics, f, indent=2)
+    return TrainResult(model, history.history, metrics, path)
+
+
+@keras.saving.register_keras_serializable(package="gatedkeras")
+class StateCarryingTrainer(keras.Model):
+    """Trains a `LanguageModel`, carrying its states across batches.
+
+    In training with `carry_state=True` the final states of a batch are
+    kept in non-trainable variables (without gradient: the truncation of
+    truncated BPTT) and start the next batch; row i of every batch must
+    continue row i of the previous one. In inference it calls the model
+    from a zero state, so Keras's validation sees independent windows.
+
+    Args:
+        language_model: the `LanguageModel` to train.
+        batch_size: the fixed number of rows per batch.
+        carry_state: whether states carry across training batches.
+        **kwargs: base `keras.Model` arguments.
+    """
+
+    def __init__(self, language_model, batch_size, carry_state, **kwargs):
+        super().__init__(**kwargs)
+        self.language_model = language_model
+        self.batch_size = batch_size
+        self.carry_state = carry_state
+        self.state_variables = []
+        if carry_state:
+            for index, states in enumerate(
+                language_model.get_initial_state(batch_size)
+            ):
+                self.state_variables.append(
+                    [
+                        keras.Variable(
+                            ops.zeros(state.shape, "float32"),
+                            trainable=False,
+                            autocast=False,
+                            name=f"carried_state_{index}_{i}",
+                        )
+                        for i, state in enumerate(states)
+                    ]
+                )
+
+    def build(self, input_shape=None):
+        if not self.language_model.built:
+            self.language_model.build()
+        self.built = True
+
+    def call(self, token_ids, training=False):
+        if not (training and self.carry_state):
+            return self.language_model(token_ids, training=training)
+        dtype = self.language_model.compute_dtype
+        # A copy: the variables are overwritten below, before the
+        # backward pass that (on PyTorch) holds these tensors.
+        states = [
+            [ops.copy(ops.cast(v.value, dtype)) for v in layer]
+            for layer in self.state_variables
+        ]
+        logits, final = self.language_model(
+            token_ids, initial_state=states, training=True, return_state=True
+        )
+        for variables, values in zip(self.state_variables, final):
+            for variable, value in zip(variables, values):
+                variable.assign(ops.stop_gradient(ops.cast(value, "float32")))
+        return logits
+
+    def reset_states(self):
+        for variables in self.state_variables:
+            for variable in variables:
+                variable.assign(ops.zeros(variable.shape, variable.dtype))
+
+
+class ResetStates(keras.callbacks.Callback):
+    """Zeroes the carried states at the start of every epoch."""
+
+    def __init__(self, trainer):
+        super().__init__()
+        self.trainer = trainer
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.trainer.reset_states()
+
+
+class BestCheckpoint(keras.callbacks.Callback):
+    """Saves a model whenever `val_loss` improves, atomically.
+
+    `.keras` saving writes in place, so the model goes to a temporary file
+    that is then moved over the checkpoint: an interruption leaves the
+    previous checkpoint whole. The best value is kept beside it, so a
+    resumed run does not replace a better checkpoint with a worse one.
+
+    Args:
+        model: the model to save (not the trainer: no optimizer state).
+        path: the `.keras` file.
+        monitor: the log entry to minimise. Defaults to `"val_loss"`.
+    """
+
+    def __init__(self, model, path, monitor="val_loss"):
+        super().__init__()
+        self.model_to_save = model
+        self.path = path
+        self.monitor = monitor
+        self.best = math.inf
+        if os.path.exists(self._record):
+            with open(self._record) as f:
+                self.best = json.load(f)[monitor]
+
+    @property
+    def _record(self):
+        return self.path[: -len(".keras")] + ".best.json"
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None or not value < self.best:
+            return
+        self.best = float(value)
+        save_atomically(self.model_to_save, self.path)
+        _write_json_atomically(
+            self._record, {self.monitor: self.best, "epoch": epoch + 1}
+        )
+
+
+def save_atomically(model, path):
+    """`model.save(path)` through a temporary file and `os.replace`."""
+    partial = path[: -len(".keras")] + ".partial.keras"
+    model.save(partial)
+    os.replace(partial, path)
+
+
+def _write_json_atomically(path, value):
+    partial = path + ".partial"
+    with open(partial, "w") as f:
+        json.dump(value, f, indent=2)
+    os.replace(partial, path)
+
+
+@dataclasses.dataclass
+class _Batches:
+    x: np.ndarray
+    y: np.ndarray
+    shuffle: bool
+    batch_size: int
+
+    @property
+    def steps(self):
+        if self.shuffle:
+            return len(self.x) // self.batch_size
+        return len(self.x)
+
+    def dataset(self, seed):
+        import tensorflow as tf
+
+        data = tf.data.Dataset.from_tensor_slices((self.x, self.y))
+        if self.shuffle:
+            data = data.shuffle(len(self.x), seed=seed).batch(
+                self.batch_size, drop_remainder=True
+            )
+        return data.prefetch(2)
+
+
+def _training_batches(ids, config):
+    length, batch = config.sequence_length, config.batch_size
+    if config.batching == "windows":
+        windows = _windows(ids, length)
+        if windows is None or len(windows[0]) < batch:
+            raise ValueError(
+                f"The training text has {len(ids)} tokens: too few for one "
+                f"batch of {batch} windows of {length} + 1 tokens. Use more "
+                "text, a smaller `batch_size` or `sequence_length`."
+            )
+        return _Batches(*windows, shuffle=True, batch_size=batch)
+    stream = (len(ids) - 1) // batch
+    count = stream // length
+    if count < 1:
+        raise ValueError(
+            f"The training text has {len(ids)} tokens: too few for "
+            f"{batch} streams of {length} + 1 tokens. Use more text, a "
+            "smaller `batch_size` or `sequence_length`."
+        )
+    x = ids[: batch * stream].reshape(batch, stream)
+    y = ids[1 : batch * stream + 1].reshape(batch, stream)
+    cut = count * length
+    # (count, batch, length): element k is window k of every stream.
+    x = x[:, :cut].reshape(batch, count, length).transpose(1, 0, 2)
+    y = y[:, :cut].reshape(batch, count, length).transpose(1, 0, 2)
+    return _Batches(x, y, shuffle=False, batch_size=batch)
+
+
+def _windows(ids, length):
+    count = (len(ids) - 1) // length
+    if count < 1:
+        return None
+    x = ids[: count * length].reshape(count, length)
+    y = ids[1 : count * length + 1].reshape(count, length)
+    return x, y
+
+
+def _prepare_output_dir(config):
+    path = config.output_dir or os.path.join(
+        "runs",
+        f"language_model-{config.cell}-{time.strftime('%Y%m%d-%H%M%S')}",
+    )
+    backup = os.path.join(path, "backup")
+    settings_path = os.path.join(path, "config.json")
+    settings = config.to_dict()
+    resumable = ("epochs", "output_dir", "overwrite", "verbose", "tensorboard")
+    if os.path.isdir(backup) and os.path.exists(settings_path):
+        with open(settings_path) as f:
+            previous = json.load(f)
+        changed = sorted(
+            key
+            for key in settings
+            if key not in resumable and previous.get(key) != settings[key]
+        )
+        if changed:
+            raise ValueError(
+                f"'{path}' holds an unfinished run with other settings "
+                f"({changed}); resume it with the same settings or choose "
+                "another `output_dir`. Received: "
+                + ", ".join(f"{k}={settings[k]!r}" for k in changed)
+            )
+    elif os.path.exists(os.path.join(path, "model.keras")):
+        if not config.overwrite:
+            raise ValueError(
+                f"'{path}' already holds a finished model. Pass "
+                "`overwrite=True` to replace it, or another `output_dir`. "
+                f"Received: output_dir={path!r}"
+            )
+        for name in ("model.keras", "model.best.json", "metrics.json"):
+            if os.path.exists(os.path.join(path, name)):
+                os.remove(os.path.join(path, name))
+        if os.path.exists(os.path.join(path, "tokenizer.json")):
+            os.remove(os.path.join(path, "tokenizer.json"))
+    os.makedirs(path, exist_ok=True)
+    _write_json_atomically(settings_path, settings)
+    return path
+
+
+def _tokenizer(path, train_text, config):
+    # A resumed run must keep its vocabulary, whatever the text now holds.
+    saved = os.path.join(path, "tokenizer.json")
+    if os.path.exists(saved):
+        with open(saved) as f:
+            return Tokenizer.from_config(json.load(f))
+    tokenizer = Tokenizer.adapt(
+        train_text, config.level, max_tokens=config.max_vocabulary
+    )
+    _write_json_atomically(saved, tokenizer.get_config())
+    return tokenizer
+
+
+def _optimizer(config, total_steps):
+    learning_rate = config.learning_rate
+    if config.schedule == "cosine":
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=max(total_steps, 1)
+        )
+    options = {"learning_rate": learning_rate}
+    if config.clipnorm:
+        options["global_clipnorm"] = config.clipnorm
+    try:
+        return keras.optimizers.get(
+            {"class_name": config.optimizer, "config": options}
+        )
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"Unknown optimizer: {error}. Received: "
+            f"optimizer={config.optimizer!r}"
+        ) from None
+
+
+def _schedule_callbacks(config):
+    if config.schedule == "plateau":
+        return [
+            keras.callbacks.ReduceLROnPlateau(
+                factor=config.decay_factor,
+                patience=config.decay_after,
+                min_lr=config.learning_rate * 1e-3,
+            )
+        ]
+    if config.schedule == "step":
+        rate, factor, after = (
+            config.learning_rate,
+            config.decay_factor,
+            config.decay_after,
+        )
+        return [
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch: rate * factor ** max(0, epoch - after + 1)
+            )
+        ]
+    return []
+
+
+def _final_metrics(model, ids, config):
+    metrics = {}
+    for split, prefix in (("valid", "val"), ("test", "test")):
+        if split not in ids:
+            continue
+        for key, value in inference.evaluate_ids(model, ids[split]).items():
+            metrics[f"{prefix}_{key}"] = value
+    windowed = inference.evaluate_ids(
+        model, ids["valid"], window=config.validation_length
+    )
+    for key, value in windowed.items():
+        metrics[f"val_windowed_{key}"] = value
+    return metrics
+
+
+def _jit(value):
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    return value
+
+
+def _verbose(value):
+    return int(value) if str(value).isdigit() else value
