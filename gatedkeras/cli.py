@@ -2,11 +2,31 @@
 
     gatedkeras demo [--cell gru] [--epochs 10] ...   train on the adding problem
     gatedkeras layers                                list layers and tunables
+    gatedkeras train language-model [--data PATH] [--units 512] ...
+                                                     train a recipe's model
+    gatedkeras generate NAME_OR_PATH [--prompt TEXT] [--length 200] ...
+                                                     continue a text
+    gatedkeras generate --list                       list the pretrained presets
 
 Each subcommand is a `Command`: a name, a one-line help, a function that adds
 its flags to an `argparse` parser and a function that runs it with the parsed
-arguments and returns an exit status. A new subcommand (`train`, `tune`,
-`generate`, `bench`) is one more entry in `COMMANDS`.
+arguments and returns an exit status. A new subcommand (`tune`, `bench`) is
+one more entry in `COMMANDS`.
+
+`train` takes the name of a `Recipe` next (`language-model`; `translation`
+and `speech` will be one more entry in `RECIPES` each). Every field of the
+recipe's settings dataclass becomes a flag, generated from the field's type,
+default and `help` metadata, so the command line and the recipe's `train()`
+take exactly the same settings: `num_layers` is `--num-layers`, a `bool` is
+`--tensorboard/--no-tensorboard`, an `Optional` setting also takes `none`,
+and a `dict` is a repeatable `--cell-option KEY=VALUE` (VALUE read as JSON
+where it parses: `true`, `0.1`, `3`; else kept as text). A setting the
+recipe refuses (its `ValueError` or `FileNotFoundError`) is reported as
+`gatedkeras: error: ...` with exit status 2, as argparse reports a bad flag.
+
+`generate` loads a shipped preset by name, or the `model.keras` a training
+run wrote, and prints the prompt and its continuation; `generate --list`
+prints the preset names instead.
 
 The Keras backend is chosen as everywhere in Keras, by the environment
 variable `KERAS_BACKEND` (`tensorflow`, `jax` or `torch`) before the command
@@ -15,7 +35,13 @@ starts.
 
 import argparse
 import dataclasses
+import importlib
 import inspect
+import json
+import os
+import sys
+import types
+import typing
 from typing import Callable
 
 import gatedkeras
@@ -216,6 +242,378 @@ def _run_layers(args):
     return 0
 
 
+# --- train --------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    """A model that `gatedkeras train <name>` trains.
+
+    Args:
+        name: the word after `train`.
+        help: one line, shown in `gatedkeras train --help`.
+        description: shown in `gatedkeras train <name> --help`.
+        module: the recipe's package, imported when the command runs. Its
+            `train(data, **settings)` takes every field of `config` and
+            returns a result with `metrics` (a dict) and `path` (the
+            output folder).
+        config: the settings dataclass, as `"package.module.Class"`. Each
+            field becomes a flag, with the field's `help` metadata.
+        data_help: the help of `--data`.
+        flags: `flags() -> {field: {keyword: value}}`, further
+            `add_argument` keywords (`choices`, `type`) of some fields.
+        add_arguments: `add_arguments(parser)` adds the flags beyond the
+            settings.
+        report: `report(result, settings, args)` prints what follows the
+            metrics.
+    """
+
+    name: str
+    help: str
+    description: str
+    module: str
+    config: str
+    data_help: str
+    flags: Callable[[], dict]
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    report: Callable[[object, dict, argparse.Namespace], None]
+
+    def settings(self):
+        """The settings dataclass."""
+        module, _, name = self.config.rpartition(".")
+        return getattr(importlib.import_module(module), name)
+
+
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number, got {text!r}"
+        ) from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+_non_negative_float.__name__ = "number >= 0"
+
+
+def _or_none(parse):
+    # `Optional[int]` and the like: `none` (any case) is None.
+    def parse_or_none(text):
+        if text.lower() == "none":
+            return None
+        return parse(text)
+
+    parse_or_none.__name__ = parse.__name__
+    return parse_or_none
+
+
+def _optional_bool(text):
+    values = {"true": True, "false": False, "none": None}
+    if text.lower() not in values:
+        raise argparse.ArgumentTypeError(
+            f"expected true, false or none, got {text!r}"
+        )
+    return values[text.lower()]
+
+
+def _key_value(text):
+    key, equals, value = text.partition("=")
+    if not equals or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except ValueError:
+        return key, value
+
+
+class _UpdateDict(argparse.Action):
+    """Collects repeated `KEY=VALUE` flags into one dict."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        key, value = values
+        setattr(
+            namespace, self.dest, {**getattr(namespace, self.dest), key: value}
+        )
+
+
+def _unwrap_optional(annotation):
+    """`(X, True)` for `Optional[X]` or `X | None`, else
+    `(annotation, False)`."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        others = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(others) == 1:
+            return others[0], True
+    return annotation, False
+
+
+def setting_flag(field):
+    """The flag of a settings field: `num_layers` is `--num-layers`. A
+    `dict` field takes one `KEY=VALUE` per flag, so its flag is singular:
+    `cell_options` is `--cell-option`."""
+    flag = "--" + field.name.replace("_", "-")
+    if _unwrap_optional(field.type)[0] is dict:
+        flag = flag.removesuffix("s")
+    return flag
+
+
+def _add_setting(parser, field, annotation, extra):
+    """Adds the flag of one settings field, typed from its annotation."""
+    if field.default is not dataclasses.MISSING:
+        default = field.default
+    else:
+        default = field.default_factory()
+    help = field.metadata.get("help", "").replace("%", "%%")
+    kind, optional = _unwrap_optional(annotation)
+    keywords = dict(dest=field.name, default=default)
+    if kind is dict:
+        help += "; one KEY=VALUE per flag, VALUE read as JSON where it parses"
+        keywords.update(type=_key_value, action=_UpdateDict)
+        keywords["metavar"] = "KEY=VALUE"
+    elif kind is bool and optional:
+        keywords.update(type=_optional_bool, metavar="{true,false,none}")
+    elif kind is bool:
+        keywords["action"] = argparse.BooleanOptionalAction
+    elif kind in (int, float, str):
+        if optional:
+            keywords["type"] = _or_none(kind)
+            keywords["metavar"] = f"{field.name.upper()}|none"
+        else:
+            keywords["type"] = kind
+    else:
+        raise TypeError(
+            f"No flag for settings of type {annotation}. Received: "
+            f"{field.name}: {annotation}"
+        )
+    keywords.update(extra)
+    parser.add_argument(
+        setting_flag(field), help=f"{help} (default: %(default)s)", **keywords
+    )
+
+
+def _language_model_flags():
+    from gatedkeras.data import text
+
+    config = importlib.import_module("recipes.language_model.config")
+    return {
+        "level": dict(choices=text.LEVELS),
+        "cell": dict(type=_layer_name, choices=layers.names()),
+        "batching": dict(choices=config.BATCHING),
+        "schedule": dict(choices=config.SCHEDULES),
+    }
+
+
+def _add_language_model_arguments(parser):
+    group = parser.add_argument_group(
+        "sample", "text generated by the trained model after training"
+    )
+    group.add_argument(
+        "--sample-length",
+        type=_int_at_least(0),
+        default=300,
+        help="tokens to generate; 0: no sample (default: %(default)s)",
+    )
+    group.add_argument(
+        "--prompt",
+        default="",
+        help="text the sample continues (default: empty, a new text)",
+    )
+    group.add_argument(
+        "--temperature",
+        type=_non_negative_float,
+        default=0.8,
+        help="softmax temperature of the sample; 0 picks the most likely "
+        "token (default: %(default)s)",
+    )
+
+
+def _report_language_model(result, settings, args):
+    if not args.sample_length:
+        return
+    from recipes import language_model
+
+    text = language_model.generate(
+        result.model,
+        args.prompt,
+        length=args.sample_length,
+        temperature=args.temperature,
+        seed=settings["seed"],
+    )
+    print(f"\nsample (temperature {args.temperature}):\n{text}")
+
+
+RECIPES = {
+    recipe.name: recipe
+    for recipe in (
+        Recipe(
+            name="language-model",
+            help="a recurrent language model on text, any cell",
+            description=(
+                "Train a language model (embedding, stacked recurrent "
+                "layers, softmax) with truncated backpropagation through "
+                "time, then print its validation metrics, a sample of "
+                "generated text and the output folder (model.keras, "
+                "metrics.json, logs/). Running again with the same "
+                "--output-dir resumes an unfinished run. Every setting of "
+                "recipes.language_model.Config is a flag."
+            ),
+            module="recipes.language_model",
+            config="recipes.language_model.config.Config",
+            data_help=(
+                "'synthetic' (a generated corpus, offline), a text file "
+                "(the last 10%% validates), a folder of train/valid[/test] "
+                "files (Penn Treebank layout) or 'tfds:<name>'"
+            ),
+            flags=_language_model_flags,
+            add_arguments=_add_language_model_arguments,
+            report=_report_language_model,
+        ),
+    )
+}
+
+
+def _add_train_arguments(parser):
+    subparsers = parser.add_subparsers(
+        title="recipes",
+        dest="recipe",
+        required=True,
+        help="the model to train; `gatedkeras train <recipe> --help` lists "
+        "its settings",
+    )
+    for recipe in RECIPES.values():
+        subparser = subparsers.add_parser(
+            recipe.name, help=recipe.help, description=recipe.description
+        )
+        subparser.add_argument(
+            "--data",
+            default="synthetic",
+            help=f"{recipe.data_help} (default: %(default)s)",
+        )
+        config = recipe.settings()
+        group = subparser.add_argument_group(
+            "settings", f"the fields of {recipe.config}"
+        )
+        annotations = typing.get_type_hints(config)
+        extra = recipe.flags()
+        for field in dataclasses.fields(config):
+            _add_setting(
+                group, field, annotations[field.name], extra.get(field.name, {})
+            )
+        recipe.add_arguments(subparser)
+
+
+def _fail(message):
+    print(f"gatedkeras: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _run_train(args):
+    recipe = RECIPES[args.recipe]
+    settings = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(recipe.settings())
+    }
+    module = importlib.import_module(recipe.module)
+    try:
+        result = module.train(data=args.data, **settings)
+    except (ValueError, FileNotFoundError) as error:
+        return _fail(error)
+    print()
+    for name, value in sorted(result.metrics.items()):
+        print(f"{name}: {value}")
+    recipe.report(result, settings, args)
+    print(f"\noutput: {result.path}")
+    return 0
+
+
+# --- generate -----------------------------------------------------------
+
+
+def _add_generate_arguments(parser):
+    parser.add_argument(
+        "model",
+        nargs="?",
+        metavar="PRESET_OR_PATH",
+        help="a preset name (see --list), the model.keras a training run "
+        "wrote, or the run's folder",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print the names of the pretrained presets and exit",
+    )
+    parser.add_argument(
+        "--prompt",
+        default="",
+        help="text to continue (default: empty, a new text)",
+    )
+    parser.add_argument(
+        "--length",
+        type=_int_at_least(0),
+        default=200,
+        help="tokens to generate (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--temperature",
+        type=_non_negative_float,
+        default=1.0,
+        help="softmax temperature; 0 picks the most likely token "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--top-k",
+        type=_int_at_least(1),
+        default=None,
+        help="sample among the K most likely tokens only (default: all)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        help="seed of the sampler; the same seed gives the same text "
+        "(default: none, a new text each time)",
+    )
+
+
+def _run_generate(args):
+    from recipes import language_model
+
+    if args.list:
+        names = language_model.presets()
+        if not names:
+            print("(no presets in this installation)", file=sys.stderr)
+        for name in names:
+            print(name)
+        return 0
+    if args.model is None:
+        return _fail(
+            "generate needs a preset name or the path of a .keras file "
+            "(or --list)"
+        )
+    name = args.model
+    if os.path.isdir(name):
+        name = os.path.join(name, "model.keras")
+    looks_like_path = name.endswith(".keras") or os.sep in name
+    if looks_like_path and not os.path.isfile(name):
+        return _fail(f"No such model file. Received: path={name!r}")
+    try:
+        model = language_model.from_preset(name)
+        text = language_model.generate(
+            model,
+            args.prompt,
+            length=args.length,
+            temperature=args.temperature,
+            top_k=args.top_k,
+            seed=args.seed,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        return _fail(error)
+    print(text)
+    return 0
+
+
 COMMANDS = (
     Command(
         name="demo",
@@ -241,6 +639,29 @@ COMMANDS = (
         ),
         add_arguments=_add_layers_arguments,
         run=_run_layers,
+    ),
+    Command(
+        name="train",
+        help="train a recipe's model: " + ", ".join(RECIPES),
+        description=(
+            "Train the model of a recipe with any gatedkeras cell. Every "
+            "setting of the recipe is a flag; `gatedkeras train <recipe> "
+            "--help` lists them with their defaults."
+        ),
+        add_arguments=_add_train_arguments,
+        run=_run_train,
+    ),
+    Command(
+        name="generate",
+        help="continue a text with a pretrained or trained language model",
+        description=(
+            "Load a pretrained language-model preset by name, or the "
+            "model.keras that `gatedkeras train language-model` wrote, and "
+            "print the prompt followed by sampled text. `--list` prints the "
+            "preset names."
+        ),
+        add_arguments=_add_generate_arguments,
+        run=_run_generate,
     ),
 )
 

@@ -14,6 +14,9 @@ from recipes.language_model.config import Config
 from recipes.language_model.inference import evaluate
 from recipes.language_model.inference import generate
 from recipes.language_model.model import LanguageModel
+from recipes.language_model.presets import from_preset
+from recipes.language_model.presets import model_card
+from recipes.language_model.presets import presets
 from recipes.language_model.training import TrainResult
 from recipes.language_model.training import train
 
@@ -22,6 +25,9 @@ __all__ = [
     "LanguageModel",
     "TrainResult",
     "evaluate",
+    "from_preset",
     "generate",
+    "model_card",
+    "presets",
     "train",
 ]

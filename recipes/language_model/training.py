@@ -28,6 +28,7 @@ from gatedkeras.data import text as text_source
 from gatedkeras.data.tokenizer import Tokenizer
 from recipes.language_model import config as config_lib
 from recipes.language_model import inference
+from recipes.language_model import probes
 from recipes.language_model.model import LanguageModel
 
 
@@ -148,6 +149,8 @@ def _train(data, config, started):
     if os.path.exists(best.path):
         model.set_weights(keras.saving.load_model(best.path).get_weights())
     metrics = _final_metrics(model, ids, config)
+    if data == "synthetic":
+        metrics.update(_synthetic_metrics(model, splits, config))
     metrics["train_seconds"] = round(time.time() - started, 1)
     metrics["epochs"] = len(history.history.get("loss", []))
     metrics["steps_per_epoch"] = steps
@@ -458,6 +461,19 @@ def _final_metrics(model, ids, config):
     )
     for key, value in windowed.items():
         metrics[f"val_windowed_{key}"] = value
+    return metrics
+
+
+def _synthetic_metrics(model, splits, config):
+    metrics = {
+        "trigram_val_loss": round(
+            probes.ngram_baseline(splits, config.level, order=3), 5
+        )
+    }
+    if config.level == "char":
+        accuracy = probes.agreement_accuracy(model)
+        for depth, value in accuracy.items():
+            metrics[f"agreement_accuracy_depth_{depth}"] = round(value, 3)
     return metrics
 
 
