@@ -63,6 +63,11 @@ class Config:
     steps_per_epoch: Optional[int] = _field(
         None, "cap on training steps per epoch (None: the whole text)"
     )
+    time_budget: Optional[float] = _field(
+        None,
+        "stop training after this many minutes, at the end of a step "
+        "(then validate and save as at an epoch's end; None: no limit)",
+    )
     optimizer: str = _field("adam", "any keras.optimizers name (adam, sgd...)")
     learning_rate: float = _field(2e-3, "initial learning rate")
     schedule: str = _field(
@@ -137,7 +142,7 @@ class Config:
                 f"`schedule` must be one of {SCHEDULES}. Received: "
                 f"schedule={self.schedule!r}"
             )
-        for name in ("learning_rate", "clipnorm", "init_scale"):
+        for name in ("learning_rate", "clipnorm", "init_scale", "time_budget"):
             value = getattr(self, name)
             if value is not None and not value > 0:
                 raise ValueError(

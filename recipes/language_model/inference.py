@@ -199,6 +199,10 @@ def generate(model, prompt, length=200, temperature=1.0, top_k=None, seed=None):
     step = _step_function(model)
     rng = np.random.default_rng(seed)
     prompt_ids = tokenizer.encode(prompt)
+    if tokenizer.level == "word" and not prompt.endswith(("\n", "\r")):
+        # The tokenizer ends every line with <eos>, the last one too; a
+        # prompt that does not end its line is continued on that line.
+        prompt_ids = prompt_ids[:-1]
     # A text starts after a line break: prime with it when the prompt is
     # empty, or for a word-level prompt that ends without one.
     feed = [tokenizer.start_id] if len(prompt_ids) == 0 else list(prompt_ids)

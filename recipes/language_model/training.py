@@ -126,12 +126,15 @@ def _train(data, config, started):
     )
     best = BestCheckpoint(model, os.path.join(path, "model.keras"))
     callbacks = [
+        EpochTimer(),
         keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
         best,
     ]
     if carry:
         callbacks.insert(0, ResetStates(trainer))
     callbacks += _schedule_callbacks(config)
+    if config.time_budget:
+        callbacks.append(TimeBudget(config.time_budget * 60))
     if config.tensorboard:
         callbacks.append(
             keras.callbacks.TensorBoard(os.path.join(path, "logs"))
@@ -236,6 +239,38 @@ class ResetStates(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.trainer.reset_states()
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds `epoch_seconds` (training and validation) to the epoch logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.time() - self.start
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training once `seconds` of training have passed.
+
+    The clock counts this call of `fit` only (a resumed run gets a new
+    budget). The epoch in progress ends after the current step, with its
+    validation, checkpoint and backup, as any other.
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.time() - self.start > self.seconds:
+            self.model.stop_training = True
 
 
 class BestCheckpoint(keras.callbacks.Callback):
