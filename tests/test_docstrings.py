@@ -10,10 +10,14 @@ import numpy as np
 import pytest
 
 import gatedkeras
+import recipes
 
 MODULES = sorted(
     info.name
-    for info in pkgutil.walk_packages(gatedkeras.__path__, "gatedkeras.")
+    for package in (gatedkeras, recipes)
+    for info in pkgutil.walk_packages(
+        package.__path__, package.__name__ + "."
+    )
     if not info.name.endswith("__main__")
 )
 

@@ -29,10 +29,11 @@ class Tokenizer:
         vocabulary: list of tokens, `[UNK]` first, as from
             `Tokenizer.adapt` or `get_config`.
 
+    >>> from gatedkeras.data.tokenizer import Tokenizer
     >>> tokenizer = Tokenizer.adapt("abca\\n", level="char")
     >>> tokenizer.encode("cab?").tolist()
-    [3, 1, 2, 0]
-    >>> tokenizer.decode([3, 1, 2])
+    [2, 1, 3, 0]
+    >>> tokenizer.decode([2, 1, 3])
     'cab'
     """
 

@@ -28,6 +28,7 @@ def compile_function(fn, model, jit_compile=True):
     Returns:
         A function with the same arguments and results as `fn`.
 
+    >>> from gatedkeras.engine.compiled import compile_function
     >>> dense = keras.layers.Dense(2)
     >>> dense.build((None, 3))
     >>> run = compile_function(lambda x: dense(x), dense)

@@ -52,11 +52,13 @@ class LanguageModel(keras.Model):
         Logits `(batch, timesteps, vocabulary_size)` in float32, and with
         `return_state=True` the list of final states per layer.
 
+    >>> from gatedkeras.data.tokenizer import Tokenizer
+    >>> from recipes.language_model import LanguageModel
     >>> tokenizer = Tokenizer.adapt("hello world\\n", level="char")
     >>> model = LanguageModel(tokenizer, cell="gru", units=8, num_layers=1)
     >>> ids = keras.ops.convert_to_tensor([tokenizer.encode("hello")])
     >>> tuple(model(ids).shape)
-    (1, 5, 9)
+    (1, 5, 10)
     """
 
     def __init__(
