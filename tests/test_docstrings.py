@@ -15,9 +15,7 @@ import recipes
 MODULES = sorted(
     info.name
     for package in (gatedkeras, recipes)
-    for info in pkgutil.walk_packages(
-        package.__path__, package.__name__ + "."
-    )
+    for info in pkgutil.walk_packages(package.__path__, package.__name__ + ".")
     if not info.name.endswith("__main__")
 )
 
