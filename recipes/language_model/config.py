@@ -59,7 +59,7 @@ class Config:
         "shuffled windows from a zero state",
     )
     batch_size: int = _field(64, "sequences per training step")
-    epochs: int = _field(10, "passes over the training text")
+    epochs: int = _field(20, "passes over the training text")
     steps_per_epoch: Optional[int] = _field(
         None, "cap on training steps per epoch (None: the whole text)"
     )
@@ -69,9 +69,9 @@ class Config:
         "(then validate and save as at an epoch's end; None: no limit)",
     )
     optimizer: str = _field("adam", "any keras.optimizers name (adam, sgd...)")
-    learning_rate: float = _field(2e-3, "initial learning rate")
+    learning_rate: float = _field(3e-3, "initial learning rate")
     schedule: str = _field(
-        "constant",
+        "cosine",
         "'constant', 'plateau' (multiply by decay_factor when validation "
         "stalls), 'step' (multiply by decay_factor every epoch after "
         "decay_after epochs) or 'cosine' (to zero over the run)",
