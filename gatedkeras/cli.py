@@ -86,19 +86,27 @@ def _int_at_least(low):
     return parse
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number, got {text!r}"
-        ) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {value}")
-    return value
+def _number_above(low, inclusive):
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected a number, got {text!r}"
+            ) from None
+        if not (value >= low if inclusive else value > low):
+            raise argparse.ArgumentTypeError(
+                f"expected a number {parse.bound}, got {value}"
+            )
+        return value
+
+    parse.bound = f"{'>=' if inclusive else '>'} {low}"
+    parse.__name__ = f"number {parse.bound}"
+    return parse
 
 
-_positive_float.__name__ = "number > 0"
+_positive_float = _number_above(0, inclusive=False)
+_non_negative_float = _number_above(0, inclusive=True)
 
 
 def _layer_name(text):
@@ -282,21 +290,6 @@ class Recipe:
         """The settings dataclass."""
         module, _, name = self.config.rpartition(".")
         return getattr(importlib.import_module(module), name)
-
-
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a number, got {text!r}"
-        ) from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
-
-
-_non_negative_float.__name__ = "number >= 0"
 
 
 def _or_none(parse):
