@@ -139,8 +139,13 @@ def _train(data, config, started):
         callbacks.append(
             keras.callbacks.TensorBoard(os.path.join(path, "logs"))
         )
+    dataset = train_data.dataset(config.seed)
+    if config.steps_per_epoch:
+        # Keras epochs then end at steps_per_epoch, wherever that falls in
+        # the text, and the next one goes on from there.
+        dataset = dataset.repeat()
     history = trainer.fit(
-        train_data.dataset(config.seed),
+        dataset,
         epochs=config.epochs,
         steps_per_epoch=config.steps_per_epoch,
         validation_data=(valid_x, valid_y),

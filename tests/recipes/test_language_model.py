@@ -398,6 +398,24 @@ def test_train_with_window_batching(tmp_path):
     assert np.isfinite(result.metrics["val_loss"])
 
 
+@pytest.mark.parametrize("batching", ["contiguous", "windows"])
+def test_steps_per_epoch_beyond_one_pass_goes_on(tmp_path, batching):
+    # 3,000 characters make 11 batches of 4x64 per pass; 3 epochs of 8
+    # steps need 24, so the text must start over rather than run out.
+    path = tmp_path / "text.txt"
+    path.write_text(_prose(3000))
+    settings = {**TINY, "sequence_length": 64, "steps_per_epoch": 8}
+    result = language_model.train(
+        str(path),
+        batching=batching,
+        validation_length=16,
+        output_dir=str(tmp_path / "run"),
+        **{**settings, "epochs": 3},
+    )
+    assert len(result.history["loss"]) == 3
+    assert result.metrics["steps_per_epoch"] == 8
+
+
 # -------------------------------------------------------------- evaluation
 
 
