@@ -8,7 +8,13 @@ from gatedkeras import layers
 from gatedkeras.data.tokenizer import Tokenizer
 
 # Arguments the model sets on its recurrent layers itself.
-_RESERVED = ("units", "return_sequences", "return_state", "stateful")
+_RESERVED = (
+    "units",
+    "return_sequences",
+    "return_state",
+    "stateful",
+    "dtype",
+)
 
 
 @keras.saving.register_keras_serializable(package="gatedkeras")
@@ -119,12 +125,15 @@ class LanguageModel(keras.Model):
 
         width = embedding_dim or units
         vocabulary_size = tokenizer.vocabulary_size
+        # The model's policy, not the global one at construction, so that
+        # a saved model computes as it did in training wherever it loads.
+        dtype = self.dtype_policy
         initializer = (
             keras.initializers.RandomUniform(-init_scale, init_scale)
             if init_scale
             else None
         )
-        embedding_options = {}
+        embedding_options = {"dtype": dtype}
         if initializer is not None:
             embedding_options["embeddings_initializer"] = initializer
         if self.tie_weights:
@@ -144,20 +153,23 @@ class LanguageModel(keras.Model):
                     return_sequences=True,
                     return_state=True,
                     name=f"{spec.name}_{index}",
+                    dtype=dtype,
                     **arguments,
                 )
             )
         self.dropout_layer = (
-            keras.layers.Dropout(dropout, name="dropout") if dropout else None
+            keras.layers.Dropout(dropout, name="dropout", dtype=dtype)
+            if dropout
+            else None
         )
         self.projection = None
         self.head = None
         if self.tie_weights and width != units:
             self.projection = keras.layers.Dense(
-                width, use_bias=False, name="projection"
+                width, use_bias=False, name="projection", dtype=dtype
             )
         if not self.tie_weights:
-            dense_options = {}
+            dense_options = {"dtype": dtype}
             if initializer is not None:
                 dense_options["kernel_initializer"] = initializer
                 dense_options["bias_initializer"] = initializer

@@ -678,6 +678,28 @@ def test_save_load_and_generate_the_same(tmp_path, synthetic_run):
     )
 
 
+def test_saved_model_keeps_its_dtype_policy(tmp_path):
+    # Trained under mixed bfloat16, loaded where the global policy is
+    # float32: every sublayer still computes as in training.
+    tokenizer = Tokenizer.adapt(_prose(500), "char")
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = language_model.LanguageModel(tokenizer, units=8, num_layers=1)
+        model.build()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.saving.load_model(tmp_path / "m.keras")
+    layers_ = [loaded.embedding, loaded.head] + loaded.recurrent_layers
+    assert {layer.compute_dtype for layer in layers_} == {"bfloat16"}
+    assert {layer.cell.compute_dtype for layer in loaded.recurrent_layers} == {
+        "bfloat16"
+    }
+    logits = loaded(np.array([tokenizer.encode("the ")]))
+    assert keras.backend.standardize_dtype(logits.dtype) == "float32"
+
+
 @pytest.mark.parametrize("name", language_model.presets())
 def test_every_preset_loads_and_generates(name):
     model = language_model.from_preset(name)
