@@ -82,13 +82,9 @@ class Tokenizer:
     def start_id(self):
         """The id that starts a text: the line break (`<eos>` for words)."""
         token = "\n" if self.level == "char" else END_OF_LINE
-        index = self._index().get(token)
-        return 0 if index is None else index
-
-    def _index(self):
-        if not hasattr(self, "_token_index"):
-            self._token_index = {t: i for i, t in enumerate(self.vocabulary)}
-        return self._token_index
+        if token not in self.vocabulary:
+            return 0
+        return self.vocabulary.index(token)
 
     def encode(self, text):
         """The token ids of `text`, a 1-D int32 NumPy array."""

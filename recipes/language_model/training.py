@@ -423,11 +423,10 @@ def _prepare_output_dir(config):
                 "`overwrite=True` to replace it, or another `output_dir`. "
                 f"Received: output_dir={path!r}"
             )
-        for name in ("model.keras", "model.best.json", "metrics.json"):
+        finished = ("model.keras", "model.best.json", "metrics.json")
+        for name in finished + ("tokenizer.json",):
             if os.path.exists(os.path.join(path, name)):
                 os.remove(os.path.join(path, name))
-        if os.path.exists(os.path.join(path, "tokenizer.json")):
-            os.remove(os.path.join(path, "tokenizer.json"))
     os.makedirs(path, exist_ok=True)
     _write_json_atomically(settings_path, settings)
     return path
