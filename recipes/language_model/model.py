@@ -6,15 +6,8 @@ from keras import ops
 
 from gatedkeras import layers
 from gatedkeras.data.tokenizer import Tokenizer
-
-# Arguments the model sets on its recurrent layers itself.
-_RESERVED = (
-    "units",
-    "return_sequences",
-    "return_state",
-    "stateful",
-    "dtype",
-)
+from recipes import model_arguments
+from recipes.model_arguments import check_model_arguments
 
 
 @keras.saving.register_keras_serializable(package="gatedkeras")
@@ -89,30 +82,10 @@ class LanguageModel(keras.Model):
                 f"Received: tokenizer={tokenizer!r}"
             )
         spec = layers.spec(cell)
-        for name, value in (("units", units), ("num_layers", num_layers)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(
-                    f"`{name}` must be a positive integer. Received: "
-                    f"{name}={value!r}"
-                )
-        if embedding_dim is not None and (
-            not isinstance(embedding_dim, int) or embedding_dim < 1
-        ):
-            raise ValueError(
-                "`embedding_dim` must be a positive integer or None. "
-                f"Received: embedding_dim={embedding_dim!r}"
-            )
-        if not 0 <= dropout < 1:
-            raise ValueError(
-                f"`dropout` must be in [0, 1). Received: dropout={dropout!r}"
-            )
-        cell_options = dict(cell_options or {})
-        reserved = sorted(set(cell_options) & set(_RESERVED))
-        if reserved:
-            raise ValueError(
-                f"`cell_options` may not set {reserved}: the model sets "
-                f"them. Received: cell_options={cell_options}"
-            )
+        check_model_arguments(
+            dropout, embedding_dim, units=units, num_layers=num_layers
+        )
+        cell_options = model_arguments.cell_options(cell_options)
         self.tokenizer = tokenizer
         self.cell = spec.name
         self.units = units

@@ -15,9 +15,6 @@ tokenizer and settings, and `metrics.json` when it ends.
 """
 
 import dataclasses
-import json
-import math
-import os
 import time
 
 import keras
@@ -26,9 +23,12 @@ from keras import ops
 
 from gatedkeras.data import text as text_source
 from gatedkeras.data.tokenizer import Tokenizer
-from recipes.language_model import config as config_lib
+from recipes import callbacks as recipe_callbacks
+from recipes import optimization
+from recipes import run_folder
 from recipes.language_model import inference
 from recipes.language_model import probes
+from recipes.language_model.config import Config
 from recipes.language_model.model import LanguageModel
 
 
@@ -74,22 +74,23 @@ def train(data="synthetic", level="char", cell="lstm", **settings):
     >>> result = train(epochs=1, units=32, num_layers=1)  # doctest: +SKIP
     >>> result.metrics["val_bits_per_character"]  # doctest: +SKIP
     """
-    config = config_lib.make(level=level, cell=cell, **settings)
+    config = Config.make(level=level, cell=cell, **settings)
     started = time.time()
-    keras.utils.set_random_seed(config.seed)
-    policy = keras.config.dtype_policy()
-    if config.dtype_policy:
-        keras.config.set_dtype_policy(config.dtype_policy)
-    try:
+    with config.scope():
         return _train(data, config, started)
-    finally:
-        keras.config.set_dtype_policy(policy)
 
 
 def _train(data, config, started):
     splits = text_source.load(data, config.level, seed=config.seed)
-    path = _prepare_output_dir(config)
-    tokenizer = _tokenizer(path, splits.train, config)
+    path = run_folder.prepare(config, ["tokenizer.json"])
+    tokenizer = run_folder.cached(
+        path,
+        "tokenizer.json",
+        lambda: Tokenizer.adapt(
+            splits.train, config.level, max_tokens=config.max_vocabulary
+        ),
+        Tokenizer.from_config,
+    )
     ids = {"train": tokenizer.encode(splits.train)}
     ids["valid"] = tokenizer.encode(splits.valid)
     if splits.test is not None:
@@ -120,25 +121,13 @@ def _train(data, config, started):
     trainer.build()
     steps = config.steps_per_epoch or train_data.steps
     trainer.compile(
-        optimizer=_optimizer(config, steps * config.epochs),
+        optimizer=optimization.optimizer(config, steps * config.epochs),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=_jit(config.jit_compile),
+        jit_compile=config.fit_jit_compile,
     )
-    best = BestCheckpoint(model, os.path.join(path, "model.keras"))
-    callbacks = [
-        EpochTimer(),
-        keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
-        best,
-    ]
+    callbacks, best = recipe_callbacks.standard(config, path, model)
     if carry:
         callbacks.insert(0, ResetStates(trainer))
-    callbacks += _schedule_callbacks(config)
-    if config.time_budget:
-        callbacks.append(TimeBudget(config.time_budget * 60))
-    if config.tensorboard:
-        callbacks.append(
-            keras.callbacks.TensorBoard(os.path.join(path, "logs"))
-        )
     dataset = train_data.dataset(config.seed)
     if config.steps_per_epoch:
         # Keras epochs then end at steps_per_epoch, wherever that falls in
@@ -152,18 +141,13 @@ def _train(data, config, started):
         validation_batch_size=config.batch_size,
         shuffle=False,
         callbacks=callbacks,
-        verbose=_verbose(config.verbose),
+        verbose=config.fit_verbose,
     )
-    if os.path.exists(best.path):
-        model.set_weights(keras.saving.load_model(best.path).get_weights())
+    best.restore_best()
     metrics = _final_metrics(model, ids, config)
     if data == "synthetic":
         metrics.update(_synthetic_metrics(model, splits, config))
-    metrics["train_seconds"] = round(time.time() - started, 1)
-    metrics["epochs"] = len(history.history.get("loss", []))
-    metrics["steps_per_epoch"] = steps
-    with open(os.path.join(path, "metrics.json"), "w") as f:
-        json.dump(metrics, f, indent=2)
+    run_folder.finish(path, metrics, history, started, steps)
     return TrainResult(model, history.history, metrics, path)
 
 
@@ -246,91 +230,6 @@ class ResetStates(keras.callbacks.Callback):
         self.trainer.reset_states()
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """Adds `epoch_seconds` (training and validation) to the epoch logs."""
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.time()
-
-    def on_epoch_end(self, epoch, logs=None):
-        if logs is not None:
-            logs["epoch_seconds"] = time.time() - self.start
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stops training once `seconds` of training have passed.
-
-    The clock counts this call of `fit` only (a resumed run gets a new
-    budget). The epoch in progress ends after the current step, with its
-    validation, checkpoint and backup, as any other.
-    """
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.seconds = seconds
-        self.start = None
-
-    def on_train_begin(self, logs=None):
-        self.start = time.time()
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.time() - self.start > self.seconds:
-            self.model.stop_training = True
-
-
-class BestCheckpoint(keras.callbacks.Callback):
-    """Saves a model whenever `val_loss` improves, atomically.
-
-    `.keras` saving writes in place, so the model goes to a temporary file
-    that is then moved over the checkpoint: an interruption leaves the
-    previous checkpoint whole. The best value is kept beside it, so a
-    resumed run does not replace a better checkpoint with a worse one.
-
-    Args:
-        model: the model to save (not the trainer: no optimizer state).
-        path: the `.keras` file.
-        monitor: the log entry to minimise. Defaults to `"val_loss"`.
-    """
-
-    def __init__(self, model, path, monitor="val_loss"):
-        super().__init__()
-        self.model_to_save = model
-        self.path = path
-        self.monitor = monitor
-        self.best = math.inf
-        if os.path.exists(self._record):
-            with open(self._record) as f:
-                self.best = json.load(f)[monitor]
-
-    @property
-    def _record(self):
-        return self.path[: -len(".keras")] + ".best.json"
-
-    def on_epoch_end(self, epoch, logs=None):
-        value = (logs or {}).get(self.monitor)
-        if value is None or not value < self.best:
-            return
-        self.best = float(value)
-        save_atomically(self.model_to_save, self.path)
-        _write_json_atomically(
-            self._record, {self.monitor: self.best, "epoch": epoch + 1}
-        )
-
-
-def save_atomically(model, path):
-    """`model.save(path)` through a temporary file and `os.replace`."""
-    partial = path[: -len(".keras")] + ".partial.keras"
-    model.save(partial)
-    os.replace(partial, path)
-
-
-def _write_json_atomically(path, value):
-    partial = path + ".partial"
-    with open(partial, "w") as f:
-        json.dump(value, f, indent=2)
-    os.replace(partial, path)
-
-
 @dataclasses.dataclass
 class _Batches:
     x: np.ndarray
@@ -392,102 +291,6 @@ def _windows(ids, length):
     return x, y
 
 
-def _prepare_output_dir(config):
-    path = config.output_dir or os.path.join(
-        "runs",
-        f"language_model-{config.cell}-{time.strftime('%Y%m%d-%H%M%S')}",
-    )
-    backup = os.path.join(path, "backup")
-    settings_path = os.path.join(path, "config.json")
-    settings = config.to_dict()
-    resumable = ("epochs", "output_dir", "overwrite", "verbose", "tensorboard")
-    if os.path.isdir(backup) and os.path.exists(settings_path):
-        with open(settings_path) as f:
-            previous = json.load(f)
-        changed = sorted(
-            key
-            for key in settings
-            if key not in resumable and previous.get(key) != settings[key]
-        )
-        if changed:
-            raise ValueError(
-                f"'{path}' holds an unfinished run with other settings "
-                f"({changed}); resume it with the same settings or choose "
-                "another `output_dir`. Received: "
-                + ", ".join(f"{k}={settings[k]!r}" for k in changed)
-            )
-    elif os.path.exists(os.path.join(path, "model.keras")):
-        if not config.overwrite:
-            raise ValueError(
-                f"'{path}' already holds a finished model. Pass "
-                "`overwrite=True` to replace it, or another `output_dir`. "
-                f"Received: output_dir={path!r}"
-            )
-        finished = ("model.keras", "model.best.json", "metrics.json")
-        for name in finished + ("tokenizer.json",):
-            if os.path.exists(os.path.join(path, name)):
-                os.remove(os.path.join(path, name))
-    os.makedirs(path, exist_ok=True)
-    _write_json_atomically(settings_path, settings)
-    return path
-
-
-def _tokenizer(path, train_text, config):
-    # A resumed run must keep its vocabulary, whatever the text now holds.
-    saved = os.path.join(path, "tokenizer.json")
-    if os.path.exists(saved):
-        with open(saved) as f:
-            return Tokenizer.from_config(json.load(f))
-    tokenizer = Tokenizer.adapt(
-        train_text, config.level, max_tokens=config.max_vocabulary
-    )
-    _write_json_atomically(saved, tokenizer.get_config())
-    return tokenizer
-
-
-def _optimizer(config, total_steps):
-    learning_rate = config.learning_rate
-    if config.schedule == "cosine":
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, decay_steps=max(total_steps, 1)
-        )
-    options = {"learning_rate": learning_rate}
-    if config.clipnorm:
-        options["global_clipnorm"] = config.clipnorm
-    try:
-        return keras.optimizers.get(
-            {"class_name": config.optimizer, "config": options}
-        )
-    except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"Unknown optimizer: {error}. Received: "
-            f"optimizer={config.optimizer!r}"
-        ) from None
-
-
-def _schedule_callbacks(config):
-    if config.schedule == "plateau":
-        return [
-            keras.callbacks.ReduceLROnPlateau(
-                factor=config.decay_factor,
-                patience=config.decay_after,
-                min_lr=config.learning_rate * 1e-3,
-            )
-        ]
-    if config.schedule == "step":
-        rate, factor, after = (
-            config.learning_rate,
-            config.decay_factor,
-            config.decay_after,
-        )
-        return [
-            keras.callbacks.LearningRateScheduler(
-                lambda epoch: rate * factor ** max(0, epoch - after + 1)
-            )
-        ]
-    return []
-
-
 def _final_metrics(model, ids, config):
     metrics = {}
     for split, prefix in (("valid", "val"), ("test", "test")):
@@ -514,13 +317,3 @@ def _synthetic_metrics(model, splits, config):
         for depth, value in accuracy.items():
             metrics[f"agreement_accuracy_depth_{depth}"] = round(value, 3)
     return metrics
-
-
-def _jit(value):
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    return value
-
-
-def _verbose(value):
-    return int(value) if str(value).isdigit() else value

@@ -23,6 +23,8 @@ from gatedkeras.data.tokenizer import END_OF_LINE
 from gatedkeras.data.tokenizer import OOV_TOKEN
 from gatedkeras.data.tokenizer import Tokenizer
 from recipes import language_model
+from recipes import optimization
+from recipes import run_folder
 from recipes.language_model import config as config_lib
 from recipes.language_model import training
 from recipes.language_model.inference import generate
@@ -195,7 +197,7 @@ def test_best_checkpoint_is_atomic_and_records_best(synthetic_run):
 def test_interrupted_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
     model = _char_model()
     path = str(tmp_path / "model.keras")
-    training.save_atomically(model, path)
+    run_folder.save_atomically(model, path)
     expected = model.get_weights()
     before = os.path.getsize(path)
 
@@ -205,7 +207,7 @@ def test_interrupted_save_keeps_previous_checkpoint(tmp_path, monkeypatch):
 
     monkeypatch.setattr(language_model.LanguageModel, "save", broken_save)
     with pytest.raises(RuntimeError, match="interrupted"):
-        training.save_atomically(model, path)
+        run_folder.save_atomically(model, path)
     assert os.path.getsize(path) == before
     assert_close(keras.saving.load_model(path).get_weights(), expected)
 
@@ -317,10 +319,10 @@ def test_resume_finished_and_changed_runs(tmp_path, monkeypatch):
         "epochs": 3,
         "output_dir": output_dir,
     }
-    schedule_callbacks = training._schedule_callbacks
+    schedule_callbacks = optimization.schedule_callbacks
     monkeypatch.setattr(
-        training,
-        "_schedule_callbacks",
+        optimization,
+        "schedule_callbacks",
         lambda config: schedule_callbacks(config) + [_InterruptAtEpoch(1)],
     )
     with pytest.raises(_Interrupted):

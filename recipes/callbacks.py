@@ -1,0 +1,111 @@
+"""Callbacks the recipes add to `fit`: timing, a time budget, and the best
+checkpoint written atomically."""
+
+import json
+import math
+import os
+import time
+
+import keras
+
+from recipes import optimization
+from recipes import run_folder
+
+
+def standard(config, path, model):
+    """The callbacks every recipe's `fit` runs, in order, and the best
+    checkpoint among them: epoch timing, `BackupAndRestore` in
+    `path/backup`, the best `model` in `path/model.keras`, the learning-rate
+    schedule, the time budget and TensorBoard logs in `path/logs`, as
+    `config` asks."""
+    best = BestCheckpoint(model, os.path.join(path, "model.keras"))
+    callbacks = [
+        EpochTimer(),
+        keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
+        best,
+    ]
+    callbacks += optimization.schedule_callbacks(config)
+    if config.time_budget:
+        callbacks.append(TimeBudget(config.time_budget * 60))
+    if config.tensorboard:
+        callbacks.append(
+            keras.callbacks.TensorBoard(os.path.join(path, "logs"))
+        )
+    return callbacks, best
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Adds `epoch_seconds` (training and validation) to the epoch logs."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["epoch_seconds"] = time.time() - self.start
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training once `seconds` of training have passed.
+
+    The clock counts this call of `fit` only (a resumed run gets a new
+    budget). The epoch in progress ends after the current step, with its
+    validation, checkpoint and backup, as any other.
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds = seconds
+        self.start = None
+
+    def on_train_begin(self, logs=None):
+        self.start = time.time()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.time() - self.start > self.seconds:
+            self.model.stop_training = True
+
+
+class BestCheckpoint(keras.callbacks.Callback):
+    """Saves a model whenever `val_loss` improves, atomically.
+
+    `.keras` saving writes in place, so the model goes to a temporary file
+    that is then moved over the checkpoint: an interruption leaves the
+    previous checkpoint whole. The best value is kept beside it, so a
+    resumed run does not replace a better checkpoint with a worse one.
+
+    Args:
+        model: the model to save (not the trainer: no optimizer state).
+        path: the `.keras` file.
+        monitor: the log entry to minimise. Defaults to `"val_loss"`.
+    """
+
+    def __init__(self, model, path, monitor="val_loss"):
+        super().__init__()
+        self.model_to_save = model
+        self.path = path
+        self.monitor = monitor
+        self.best = math.inf
+        if os.path.exists(self._record):
+            with open(self._record) as f:
+                self.best = json.load(f)[monitor]
+
+    @property
+    def _record(self):
+        return self.path[: -len(".keras")] + ".best.json"
+
+    def on_epoch_end(self, epoch, logs=None):
+        value = (logs or {}).get(self.monitor)
+        if value is None or not value < self.best:
+            return
+        self.best = float(value)
+        run_folder.save_atomically(self.model_to_save, self.path)
+        run_folder.write_json_atomically(
+            self._record, {self.monitor: self.best, "epoch": epoch + 1}
+        )
+
+    def restore_best(self):
+        """Loads the best checkpoint's weights into the model, if any."""
+        if os.path.exists(self.path):
+            best = keras.saving.load_model(self.path, compile=False)
+            self.model_to_save.set_weights(best.get_weights())
