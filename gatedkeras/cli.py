@@ -7,14 +7,16 @@
     gatedkeras generate NAME_OR_PATH [--prompt TEXT] [--length 200] ...
                                                      continue a text
     gatedkeras generate --list                       list the pretrained presets
+    gatedkeras train translation [--data PATH] ...   train a translation model
+    gatedkeras translate NAME_OR_PATH "Ein Hund."    translate sentences
 
 Each subcommand is a `Command`: a name, a one-line help, a function that adds
 its flags to an `argparse` parser and a function that runs it with the parsed
 arguments and returns an exit status. A new subcommand (`tune`, `bench`) is
 one more entry in `COMMANDS`.
 
-`train` takes the name of a `Recipe` next (`language-model`; `translation`
-and `speech` will be one more entry in `RECIPES` each). Every field of the
+`train` takes the name of a `Recipe` next (`language-model`,
+`translation`; `speech` will be one more entry in `RECIPES`). Every field of the
 recipe's settings dataclass becomes a flag, generated from the field's type,
 default and `help` metadata, so the command line and the recipe's `train()`
 take exactly the same settings: `num_layers` is `--num-layers`, a `bool` is
@@ -437,6 +439,59 @@ def _report_language_model(result, settings, args):
     print(f"\nsample (temperature {args.temperature}):\n{text}")
 
 
+def _translation_flags():
+    return {
+        "cell": dict(type=_layer_name, choices=layers.names()),
+        "attention": dict(
+            choices=("bahdanau", "luong", None),
+            metavar="{bahdanau,luong,none}",
+        ),
+        "schedule": dict(choices=_schedules()),
+    }
+
+
+def _schedules():
+    from recipes.training_config import SCHEDULES
+
+    return SCHEDULES
+
+
+def _add_translation_arguments(parser):
+    group = parser.add_argument_group(
+        "sample", "sentences translated by the trained model after training"
+    )
+    group.add_argument(
+        "--sample",
+        action="append",
+        default=[],
+        metavar="SENTENCE",
+        help="a sentence to translate after training; repeat for more "
+        "(default: the first three test sentences)",
+    )
+
+
+def _report_translation(result, settings, args):
+    from gatedkeras.data import parallel
+    from recipes import translation
+
+    sentences = args.sample
+    if not sentences:
+        splits = parallel.load(
+            args.data,
+            source_language=settings["source_language"],
+            target_language=settings["target_language"],
+            test_split=settings["test_split"],
+        )
+        pairs = splits.test or splits.valid
+        sentences = list(pairs.sources[:3])
+    translations = translation.translate(
+        result.model, sentences, beam_width=settings["beam_width"]
+    )
+    print()
+    for sentence, translated in zip(sentences, translations):
+        print(f"{sentence}\n  -> {translated}")
+
+
 RECIPES = {
     recipe.name: recipe
     for recipe in (
@@ -462,6 +517,31 @@ RECIPES = {
             flags=_language_model_flags,
             add_arguments=_add_language_model_arguments,
             report=_report_language_model,
+        ),
+        Recipe(
+            name="translation",
+            help="an attention encoder-decoder on sentence pairs, any cell",
+            description=(
+                "Train a translation model (a shared subword vocabulary, a "
+                "bidirectional recurrent encoder, an attention decoder with "
+                "input feeding), then print its BLEU, chrF and perplexity "
+                "on the validation and test splits, a few translations and "
+                "the output folder (model.keras, metrics.json, logs/). "
+                "Running again with the same --output-dir resumes an "
+                "unfinished run. Every setting of recipes.translation.Config "
+                "is a flag."
+            ),
+            module="recipes.translation",
+            config="recipes.translation.config.Config",
+            data_help=(
+                "'synthetic' (a generated corpus, offline), a folder in the "
+                "Multi30k layout (train.de[.gz], val.*, test_2016_flickr.*; "
+                "with --source-language and --target-language), or "
+                "'tfds:<name>[/<config>]'"
+            ),
+            flags=_translation_flags,
+            add_arguments=_add_translation_arguments,
+            report=_report_translation,
         ),
     )
 }
@@ -570,19 +650,21 @@ def _add_generate_arguments(parser):
     )
 
 
-def _run_generate(args):
-    from recipes import language_model
-
+def _preset_or_path(args, command, presets):
+    """The model a `generate` or `translate` command names, or what to do
+    instead: `(name, None)` for a preset name or a model file (a run
+    folder stands for its model.keras); `(None, status)` once `--list` is
+    printed or an error reported."""
     if args.list:
-        names = language_model.presets()
+        names = presets()
         if not names:
             print("(no presets in this installation)", file=sys.stderr)
         for name in names:
             print(name)
-        return 0
+        return None, 0
     if args.model is None:
-        return _fail(
-            "generate needs a preset name or the path of a .keras file "
+        return None, _fail(
+            f"{command} needs a preset name or the path of a .keras file "
             "(or --list)"
         )
     name = args.model
@@ -590,7 +672,16 @@ def _run_generate(args):
         name = os.path.join(name, "model.keras")
     looks_like_path = name.endswith(".keras") or os.sep in name
     if looks_like_path and not os.path.isfile(name):
-        return _fail(f"No such model file. Received: path={name!r}")
+        return None, _fail(f"No such model file. Received: path={args.model!r}")
+    return name, None
+
+
+def _run_generate(args):
+    from recipes import language_model
+
+    name, status = _preset_or_path(args, "generate", language_model.presets)
+    if name is None:
+        return status
     try:
         model = language_model.from_preset(name)
         text = language_model.generate(
@@ -604,6 +695,68 @@ def _run_generate(args):
     except (ValueError, FileNotFoundError) as error:
         return _fail(error)
     print(text)
+    return 0
+
+
+# --- translate ----------------------------------------------------------
+
+
+def _add_translate_arguments(parser):
+    parser.add_argument(
+        "model",
+        nargs="?",
+        metavar="PRESET_OR_PATH",
+        help="a preset name (see --list), the model.keras a training run "
+        "wrote, or the run's folder",
+    )
+    parser.add_argument(
+        "sentences",
+        nargs="*",
+        metavar="SENTENCE",
+        help="sentences to translate; none: read one per line from stdin",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print the names of the pretrained presets and exit",
+    )
+    parser.add_argument(
+        "--beam-width",
+        type=_int_at_least(1),
+        default=5,
+        help="hypotheses kept per sentence; 1 decodes greedily "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=_int_at_least(1),
+        default=None,
+        help="most subword tokens per translation (default: twice the "
+        "source plus 10, up to the model's max_length)",
+    )
+
+
+def _run_translate(args):
+    from recipes import translation
+
+    name, status = _preset_or_path(args, "translate", translation.presets)
+    if name is None:
+        return status
+    sentences = args.sentences or [
+        line.strip() for line in sys.stdin if line.strip()
+    ]
+    try:
+        model = translation.from_preset(name)
+        translations = translation.translate(
+            model,
+            sentences,
+            beam_width=args.beam_width,
+            max_length=args.max_length,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        return _fail(error)
+    for translated in translations:
+        print(translated)
     return 0
 
 
@@ -655,6 +808,19 @@ COMMANDS = (
         ),
         add_arguments=_add_generate_arguments,
         run=_run_generate,
+    ),
+    Command(
+        name="translate",
+        help="translate sentences with a pretrained or trained model",
+        description=(
+            "Load a pretrained translation preset by name, or the "
+            "model.keras that `gatedkeras train translation` wrote, and "
+            "print the translation of each sentence (given as arguments, "
+            "or one per line on stdin), by beam search. `--list` prints "
+            "the preset names."
+        ),
+        add_arguments=_add_translate_arguments,
+        run=_run_translate,
     ),
 )
 

@@ -116,7 +116,30 @@ def read_text(path):
     if not os.path.isfile(path):
         raise FileNotFoundError(f"No such text file. Received: path={path!r}")
     with open(path, "rb") as f:
-        raw = f.read()
+        return decode_text(f.read(), path)
+
+
+def decode_text(raw, path):
+    """Decodes the bytes read from `path`, refusing what is not text.
+
+    Shared by `read_text` and by readers of compressed files (the parallel
+    corpora), so every source refuses bad files with the same messages.
+
+    Args:
+        raw: the bytes of the file (decompressed, where it was compressed).
+        path: the file they came from, named in the errors.
+
+    Returns:
+        The text, a `str`.
+
+    Raises:
+        ValueError: if the bytes are not UTF-8, hold NUL bytes, or are
+            empty or only whitespace.
+
+    >>> from gatedkeras.data.text import decode_text
+    >>> decode_text("Grüß Gott".encode("utf-8"), "gruss.txt")
+    'Grüß Gott'
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
