@@ -1,0 +1,132 @@
+"""The speech model on its own: features, masking of padded frames, the
+front end's frame counts, SpecAugment and saving, on every backend."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from gatedkeras.data import synthetic_audio
+from recipes.speech.model import SpeechModel
+from tests.harness import assert_close
+from tests.harness import to_numpy
+
+
+def _batch(count=3):
+    clips = synthetic_audio.clips("transcribe", "valid")[:count]
+    lengths = np.array([len(c.audio) for c in clips])
+    waves = np.zeros((count, lengths.max()), "float32")
+    for row, clip in enumerate(clips):
+        waves[row, : len(clip.audio)] = clip.audio
+    return waves, lengths
+
+
+def _model(task="classify", **options):
+    model = SpeechModel(
+        list(synthetic_audio.WORDS), task=task, units=8, seed=1, **options
+    )
+    model.build()
+    return model
+
+
+@pytest.mark.backend_math
+@pytest.mark.parametrize("conv_filters", [0, 16])
+@pytest.mark.parametrize("task", ["classify", "transcribe"])
+def test_padding_does_not_change_the_output(task, conv_filters):
+    """A clip alone and zero-padded in a batch with longer clips gets the
+    same logits on its valid frames."""
+    model = _model(task, conv_filters=conv_filters)
+    waves, lengths = _batch()
+    together = to_numpy(model((waves, lengths)))
+    frames = to_numpy(model.frame_lengths(lengths))
+    for row in range(len(lengths)):
+        alone = to_numpy(
+            model(
+                (waves[row : row + 1, : lengths[row]], lengths[row : row + 1])
+            )
+        )[0]
+        if task == "classify":
+            assert_close(together[row], alone, atol=1e-4)
+        else:
+            assert alone.shape[0] >= frames[row]
+            assert_close(
+                together[row, : frames[row]], alone[: frames[row]], atol=1e-4
+            )
+
+
+@pytest.mark.backend_math
+def test_frames_and_shapes():
+    waves, lengths = _batch()
+    model = _model("transcribe", conv_filters=8, subsampling=2)
+    logits = to_numpy(model((waves, lengths)))
+    frames = to_numpy(model.frame_lengths(lengths))
+    # 10 ms hops, then a stride of 2.
+    expected = -(-(lengths // 80 + 1) // 2)
+    assert frames.tolist() == expected.tolist()
+    assert logits.shape[0] == 3 and logits.shape[2] == 11
+    assert logits.shape[1] >= frames.max()
+
+
+@pytest.mark.backend_math
+def test_a_clip_shorter_than_a_window_makes_a_frame():
+    # TFDS mock data yields clips of 43 to 47 samples.
+    model = _model("transcribe")
+    waves = np.random.default_rng(0).normal(size=(2, 45)).astype("float32")
+    logits = to_numpy(model((waves, np.array([45, 30]))))
+    assert logits.shape[1] >= 1 and np.isfinite(logits).all()
+    assert to_numpy(model.frame_lengths(np.array([45, 30]))).tolist() == [1, 1]
+
+
+def test_features_are_normalised_per_utterance_over_valid_frames():
+    model = _model()
+    waves, lengths = _batch()
+    mel, mask = model.features(waves, lengths)
+    mel, mask = to_numpy(mel), to_numpy(mask)
+    for row in range(len(lengths)):
+        valid = mel[row][mask[row]]
+        assert_close(valid.mean(0), np.zeros(model.mel_bins), atol=1e-3)
+        assert_close(valid.std(0), np.ones(model.mel_bins), atol=2e-2)
+        assert np.all(mel[row][~mask[row]] == 0)
+
+
+def test_spec_augment_masks_only_in_training():
+    model = _model(time_masks=2, time_mask_frames=5, frequency_masks=2)
+    waves, lengths = _batch()
+    plain, mask = model.features(waves, lengths)
+    augmented, _ = model.features(waves, lengths, training=True)
+    plain, augmented, mask = (to_numpy(t) for t in (plain, augmented, mask))
+    zeroed = (augmented == 0) & (plain != 0)
+    assert zeroed.any()
+    # At most 2 masks of 5 frames and 2 of 6 bins per clip.
+    for row in range(len(lengths)):
+        cut_frames = np.all(augmented[row][mask[row]] == 0, axis=1).sum()
+        assert cut_frames <= 10
+    assert np.all(augmented[(augmented != 0)] == plain[(augmented != 0)])
+
+
+@pytest.mark.backend_math
+def test_save_and_load(tmp_path):
+    model = _model("transcribe", conv_filters=8)
+    waves, lengths = _batch()
+    expected = to_numpy(model((waves, lengths)))
+    path = str(tmp_path / "speech.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.get_config() == model.get_config()
+    assert_close(to_numpy(loaded((waves, lengths))), expected, atol=1e-5)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"task='spell'"):
+        SpeechModel(["a"], task="spell")
+    with pytest.raises(ValueError, match=r"distinct"):
+        SpeechModel(["a", "a"])
+    with pytest.raises(ValueError, match=r"frame_length=0.005"):
+        SpeechModel(["a"], frame_length=0.005, frame_step=0.01)
+    with pytest.raises(ValueError, match=r"units=0"):
+        SpeechModel(["a"], units=0)
+    with pytest.raises(ValueError, match=r"Known layers"):
+        SpeechModel(["a"], cell="nope")
+    with pytest.raises(ValueError, match=r"conv_filters=-1"):
+        SpeechModel(["a"], conv_filters=-1)
+    assert ops.shape(SpeechModel(["a"]).frame_lengths(np.array([80])))[0] == 1
