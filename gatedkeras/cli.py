@@ -9,6 +9,8 @@
     gatedkeras generate --list                       list the pretrained presets
     gatedkeras train translation [--data PATH] ...   train a translation model
     gatedkeras translate NAME_OR_PATH "Ein Hund."    translate sentences
+    gatedkeras train speech [--task transcribe] ...  train a speech model
+    gatedkeras transcribe NAME_OR_PATH a.wav b.wav   transcribe or classify
 
 Each subcommand is a `Command`: a name, a one-line help, a function that adds
 its flags to an `argparse` parser and a function that runs it with the parsed
@@ -16,12 +18,14 @@ arguments and returns an exit status. A new subcommand (`tune`, `bench`) is
 one more entry in `COMMANDS`.
 
 `train` takes the name of a `Recipe` next (`language-model`,
-`translation`; `speech` will be one more entry in `RECIPES`). Every field of the
-recipe's settings dataclass becomes a flag, generated from the field's type,
-default and `help` metadata, so the command line and the recipe's `train()`
-take exactly the same settings: `num_layers` is `--num-layers`, a `bool` is
-`--tensorboard/--no-tensorboard`, an `Optional` setting also takes `none`,
-and a `dict` is a repeatable `--cell-option KEY=VALUE` (VALUE read as JSON
+`translation`, `speech`; a new recipe is one more entry in `RECIPES`).
+Every field of the recipe's settings dataclass becomes a flag, generated
+from the field's type, default and `help` metadata, so the command line and
+the recipe's `train()` take exactly the same settings: `num_layers` is
+`--num-layers`, a `bool` is `--tensorboard/--no-tensorboard`, an `Optional`
+setting also takes `none`, a `list` takes one or more values
+(`--test-speakers theo jackson`), and a `dict` is a repeatable
+`--cell-option KEY=VALUE` (VALUE read as JSON
 where it parses: `true`, `0.1`, `3`; else kept as text). A setting the
 recipe refuses (its `ValueError` or `FileNotFoundError`) is reported as
 `gatedkeras: error: ...` with exit status 2, as argparse reports a bad flag.
@@ -367,6 +371,9 @@ def _add_setting(parser, field, annotation, extra):
         help += "; one KEY=VALUE per flag, VALUE read as JSON where it parses"
         keywords.update(type=_key_value, action=_UpdateDict)
         keywords["metavar"] = "KEY=VALUE"
+    elif typing.get_origin(kind) is list or kind is list:
+        # `Optional[list[str]]`: one or more values after the flag.
+        keywords.update(nargs="+", metavar=field.name.upper().rstrip("S"))
     elif kind is bool and optional:
         keywords.update(type=_optional_bool, metavar="{true,false,none}")
     elif kind is bool:
@@ -492,6 +499,19 @@ def _report_translation(result, settings, args):
         print(f"{sentence}\n  -> {translated}")
 
 
+def _speech_flags():
+    from gatedkeras.data import audio
+
+    model = importlib.import_module("recipes.speech.model")
+    return {
+        "task": dict(choices=model.TASKS),
+        "level": dict(choices=model.LEVELS),
+        "split_by": dict(choices=audio.SPLIT_BY),
+        "cell": dict(type=_layer_name, choices=layers.names()),
+        "schedule": dict(choices=_schedules()),
+    }
+
+
 RECIPES = {
     recipe.name: recipe
     for recipe in (
@@ -542,6 +562,31 @@ RECIPES = {
             flags=_translation_flags,
             add_arguments=_add_translation_arguments,
             report=_report_translation,
+        ),
+        Recipe(
+            name="speech",
+            help="spoken-word classification or CTC transcription, any cell",
+            description=(
+                "Train a speech model on raw audio (log-mel features and "
+                "SpecAugment inside the model, a convolutional front end, "
+                "stacked recurrent layers, a classifier or a CTC head), "
+                "then print its accuracy, or WER and CER, on the validation "
+                "and test splits and the output folder (model.keras, "
+                "metrics.json, logs/). Running again with the same "
+                "--output-dir resumes an unfinished run. Every setting of "
+                "recipes.speech.Config is a flag."
+            ),
+            module="recipes.speech",
+            config="recipes.speech.config.Config",
+            data_help=(
+                "'synthetic' (generated speech, offline), a folder of wav "
+                "files named {label}_{speaker}_{index}.wav as the Free "
+                "Spoken Digit Dataset (or named by --labels-csv), or "
+                "'tfds:<name>'"
+            ),
+            flags=_speech_flags,
+            add_arguments=lambda parser: None,
+            report=lambda result, settings, args: None,
         ),
     )
 }
@@ -760,6 +805,61 @@ def _run_translate(args):
     return 0
 
 
+# --- transcribe ---------------------------------------------------------
+
+
+def _add_transcribe_arguments(parser):
+    parser.add_argument(
+        "model",
+        nargs="?",
+        metavar="PRESET_OR_PATH",
+        help="a preset name (see --list), the model.keras a training run "
+        "wrote, or the run's folder",
+    )
+    parser.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE.wav",
+        help="wav files, any sample rate; none: read one path per line "
+        "from stdin",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print the names of the pretrained presets and exit",
+    )
+    parser.add_argument(
+        "--beam-width",
+        type=_int_at_least(1),
+        default=1,
+        help="CTC prefixes kept; 1 decodes greedily (default: %(default)s)",
+    )
+
+
+def _run_transcribe(args):
+    from recipes import speech
+
+    name, status = _preset_or_path(args, "transcribe", speech.presets)
+    if name is None:
+        return status
+    files = args.files or [line.strip() for line in sys.stdin if line.strip()]
+    if not files:
+        return _fail("transcribe needs at least one wav file")
+    try:
+        model = speech.from_preset(name)
+        if model.task == "classify":
+            outputs = speech.predict(model, files)
+        else:
+            outputs = speech.transcribe(
+                model, files, beam_width=args.beam_width
+            )
+    except (ValueError, FileNotFoundError) as error:
+        return _fail(error)
+    for path, output in zip(files, outputs):
+        print(f"{path}\t{output}")
+    return 0
+
+
 COMMANDS = (
     Command(
         name="demo",
@@ -821,6 +921,19 @@ COMMANDS = (
         ),
         add_arguments=_add_translate_arguments,
         run=_run_translate,
+    ),
+    Command(
+        name="transcribe",
+        help="transcribe or classify wav files with a speech model",
+        description=(
+            "Load a pretrained speech preset by name, or the model.keras "
+            "that `gatedkeras train speech` wrote, and print each wav "
+            "file's transcript (CTC, greedy or by beam search) or, for a "
+            "classifier, its label, one `FILE<TAB>OUTPUT` line per file. "
+            "`--list` prints the preset names."
+        ),
+        add_arguments=_add_transcribe_arguments,
+        run=_run_transcribe,
     ),
 )
 

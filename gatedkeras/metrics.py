@@ -1,4 +1,5 @@
-"""Translation scores: thin wrappers over sacreBLEU.
+"""Translation and speech-recognition scores: thin wrappers over sacreBLEU
+and jiwer.
 
 `bleu` is the figure to report: sacreBLEU (Post 2018, "A call for clarity
 in reporting BLEU scores") on detokenised, cased text with its standard
@@ -8,6 +9,9 @@ papers print: BLEU on lower-cased text split at every punctuation mark
 are; it comes out higher and is comparable only with figures computed that
 way. `chrf` is chrF2 (Popovic 2015) on characters, less sensitive to
 tokenisation.
+
+`wer` and `cer` are word and character error rates (jiwer): edits over
+the words or characters of the references, in percent, over the corpus.
 """
 
 
@@ -64,3 +68,42 @@ def chrf(hypotheses, references):
 
     hypotheses, references = _check(hypotheses, references)
     return round(sacrebleu.corpus_chrf(hypotheses, [references]).score, 2)
+
+
+def _check_references(references):
+    for index, reference in enumerate(references):
+        if not reference.strip():
+            raise ValueError(
+                "Error rates need non-empty references. Received: "
+                f"references[{index}]={reference!r}"
+            )
+
+
+def wer(hypotheses, references):
+    """Corpus word error rate, in percent: word substitutions, deletions
+    and insertions over the references' words.
+
+    >>> from gatedkeras import metrics
+    >>> metrics.wer(["one two three"], ["one two four"])
+    33.33
+    """
+    import jiwer
+
+    hypotheses, references = _check(hypotheses, references)
+    _check_references(references)
+    return round(100 * jiwer.wer(references, hypotheses), 2)
+
+
+def cer(hypotheses, references):
+    """Corpus character error rate, in percent (spaces count as
+    characters).
+
+    >>> from gatedkeras import metrics
+    >>> metrics.cer(["one two"], ["one too"])
+    14.29
+    """
+    import jiwer
+
+    hypotheses, references = _check(hypotheses, references)
+    _check_references(references)
+    return round(100 * jiwer.cer(references, hypotheses), 2)

@@ -41,9 +41,6 @@ class TrainingConfig:
     )
     units: int = setting(256, "width of each recurrent layer")
     num_layers: int = setting(2, "number of stacked recurrent layers")
-    embedding_dim: Optional[int] = setting(
-        64, "width of the token embedding (None: units)"
-    )
     dropout: float = setting(
         0.0, "dropout on the embedding, between layers and before the softmax"
     )
@@ -108,9 +105,8 @@ class TrainingConfig:
             ("decay_after", 0),
         ):
             check_int(name, getattr(self, name), low)
-        for name in ("embedding_dim", "steps_per_epoch"):
-            if getattr(self, name) is not None:
-                check_int(name, getattr(self, name), 1)
+        if self.steps_per_epoch is not None:
+            check_int("steps_per_epoch", self.steps_per_epoch, 1)
         check_rate("dropout", self.dropout)
         if self.schedule not in SCHEDULES:
             raise ValueError(

@@ -21,6 +21,9 @@ class Config(TrainingConfig):
     recipe = "language_model"
 
     level: str = setting("char", "'char' or 'word' tokens")
+    embedding_dim: Optional[int] = setting(
+        64, "width of the token embedding (None: units)"
+    )
     tie_weights: Optional[bool] = setting(
         None, "share embedding and softmax weights (None: yes for word level)"
     )
@@ -47,6 +50,8 @@ class Config(TrainingConfig):
         super().validate()
         text_source.check_level(self.level)
         check_int("sequence_length", self.sequence_length, 2)
+        if self.embedding_dim is not None:
+            check_int("embedding_dim", self.embedding_dim, 1)
         check_int("validation_length", self.validation_length, 2)
         if self.max_vocabulary is not None:
             check_int("max_vocabulary", self.max_vocabulary, 1)

@@ -20,6 +20,15 @@ from recipes.model_arguments import check_model_arguments
 from recipes.training_config import check_int
 
 TASKS = ("classify", "transcribe")
+LEVELS = ("word", "char")
+
+
+def symbols(transcript, level):
+    """The symbols of a transcript at `level`: its words (`"word"`), or
+    its characters with runs of whitespace as one space (`"char"`)."""
+    if level == "word":
+        return transcript.split()
+    return list(" ".join(transcript.split()))
 
 
 @keras.saving.register_keras_serializable(package="gatedkeras")
@@ -31,6 +40,10 @@ class SpeechModel(keras.Model):
             transcript is made of (`task="transcribe"`, e.g. the digits and
             the space), in output order.
         task: `"classify"` or `"transcribe"`. Defaults to `"classify"`.
+        level: what a transcript's symbols are: `"word"` (split on
+            whitespace, for small vocabularies such as digits) or `"char"`
+            (every character, the space included, for open vocabularies).
+            Ignored to classify. Defaults to `"word"`.
         cell: name, class or registered layer of the recurrent layers.
             Defaults to `"gru"`.
         sample_rate: waveform samples per second. Defaults to `8000`.
@@ -83,6 +96,7 @@ class SpeechModel(keras.Model):
         self,
         labels,
         task="classify",
+        level="word",
         cell="gru",
         sample_rate=8000,
         mel_bins=40,
@@ -113,6 +127,17 @@ class SpeechModel(keras.Model):
             raise ValueError(
                 f"`task` must be one of {TASKS}. Received: task={task!r}"
             )
+        if level not in LEVELS:
+            raise ValueError(
+                f"`level` must be one of {LEVELS}. Received: level={level!r}"
+            )
+        if task == "transcribe" and level == "word":
+            spaced = [label for label in labels if not label.split() == [label]]
+            if spaced:
+                raise ValueError(
+                    "Word symbols may not be empty or hold whitespace. "
+                    f"Received: labels={spaced[:5]}"
+                )
         spec = layers.spec(cell)
         check_model_arguments(
             dropout,
@@ -143,6 +168,7 @@ class SpeechModel(keras.Model):
         cell_options = model_arguments.cell_options(cell_options)
         self.labels = labels
         self.task = task
+        self.level = level
         self.cell = spec.name
         self.sample_rate = sample_rate
         self.mel_bins = mel_bins
@@ -239,12 +265,35 @@ class SpeechModel(keras.Model):
         self.head.build((None, width))
         self.built = True
 
+    def symbols(self, transcript):
+        """The symbols of a transcript: its words, or its characters."""
+        return symbols(transcript, self.level)
+
+    def join(self, symbols):
+        """The transcript of a sequence of symbols."""
+        return (" " if self.level == "word" else "").join(symbols)
+
     def frame_lengths(self, lengths):
         """Valid output frames of clips of `lengths` samples."""
         frames = ops.floor_divide(ops.cast(lengths, "int32"), self.hop) + 1
         if self.front_end:
             frames = -ops.floor_divide(-frames, self.subsampling)
         return frames
+
+    def ctc_loss(self, lengths, targets, logits):
+        """Per-clip CTC loss of `targets` (symbol ids from 1, padded with
+        0) under this model's `logits` of clips of `lengths` samples."""
+        targets = ops.cast(targets, "int32")
+        target_lengths = ops.sum(
+            ops.cast(ops.not_equal(targets, 0), "int32"), axis=1
+        )
+        return ops.ctc_loss(
+            targets,
+            ops.cast(logits, "float32"),
+            target_lengths,
+            self.frame_lengths(lengths),
+            mask_index=0,
+        )
 
     def features(self, waveforms, lengths, training=False):
         """Normalised log-mel frames `(batch, frames, mel_bins)` and their
@@ -330,6 +379,7 @@ class SpeechModel(keras.Model):
         config = {
             "labels": list(self.labels),
             "task": self.task,
+            "level": self.level,
             "cell": self.cell,
             "sample_rate": self.sample_rate,
             "mel_bins": self.mel_bins,

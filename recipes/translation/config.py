@@ -104,6 +104,8 @@ class Config(TrainingConfig):
         check_rate("label_smoothing", self.label_smoothing)
         check_int("vocabulary_size", self.vocabulary_size, 8)
         check_int("max_length", self.max_length, 2)
+        if self.embedding_dim is not None:
+            check_int("embedding_dim", self.embedding_dim, 1)
         check_int("beam_width", self.beam_width, 1)
         if self.evaluation_pairs is not None:
             check_int("evaluation_pairs", self.evaluation_pairs, 1)

@@ -1,0 +1,167 @@
+"""Training batches: clips encoded for a model, bucketed by length.
+
+FSDD's clips run from 0.14 to 2.28 s, connected digits to several seconds:
+padding every batch to the longest clip would spend most of the recurrent
+steps on silence. Clips are therefore grouped with clips of similar length
+(`tf.data.Dataset.bucket_by_sequence_length`) and each batch is padded to
+its bucket's bound, a multiple of `bucket_seconds`, so a compiled step sees
+a handful of shapes rather than one per batch. Keras reads `tf.data` on
+every backend.
+"""
+
+import dataclasses
+import math
+
+import numpy as np
+import tensorflow as tf
+
+
+@dataclasses.dataclass
+class Encoded:
+    """Clips as a model trains on them.
+
+    Args:
+        waves: float32 waveforms, one array per clip.
+        targets: per clip, the class index (classify) or the symbol ids,
+            1-based since CTC's blank is 0 (transcribe).
+        left_out: clips left out, with why: `{"unknown_label": n,
+            "too_short": m}` (a label the model has no output for; a
+            transcript longer than CTC can align to the clip's frames).
+    """
+
+    waves: list
+    targets: list
+    left_out: dict
+
+    def __len__(self):
+        return len(self.waves)
+
+
+def encode(model, clips):
+    """Encodes `clips` (a `gatedkeras.data.audio.Clips`) for `model`.
+
+    Clips the model cannot be trained or scored on by its loss are left out
+    and counted in `Encoded.left_out`, never dropped silently: the recipe
+    warns about them, and `evaluate` still scores them by accuracy or WER.
+    """
+    index = {label: i for i, label in enumerate(model.labels)}
+    waves, targets = [], []
+    left_out = {"unknown_label": 0, "too_short": 0}
+    for wave, label in zip(clips.audio, clips.labels):
+        if model.task == "classify":
+            if label not in index:
+                left_out["unknown_label"] += 1
+                continue
+            target = index[label]
+        else:
+            symbols = model.symbols(label)
+            if any(symbol not in index for symbol in symbols):
+                left_out["unknown_label"] += 1
+                continue
+            target = [index[symbol] + 1 for symbol in symbols]
+            if ctc_frames_needed(target) > frame_count(model, len(wave)):
+                left_out["too_short"] += 1
+                continue
+        waves.append(np.asarray(wave, "float32"))
+        targets.append(target)
+    return Encoded(waves, targets, left_out)
+
+
+def ctc_frames_needed(target):
+    """The fewest frames CTC can align `target` to: one per symbol, and a
+    blank between each pair of repeated symbols."""
+    repeats = sum(a == b for a, b in zip(target, target[1:]))
+    return len(target) + repeats
+
+
+def frame_count(model, samples):
+    """`model.frame_lengths` of one clip, in NumPy."""
+    frames = samples // model.hop + 1
+    if model.front_end:
+        frames = -(-frames // model.subsampling)
+    return frames
+
+
+def bucket_samples(model, bucket_seconds):
+    """The padding granularity of `bucket_seconds`, in samples."""
+    return max(1, int(round(bucket_seconds * model.sample_rate)))
+
+
+def dataset(encoded, batch_size, bucket, shuffle=False, seed=0):
+    """A `tf.data.Dataset` of `((waves, lengths), targets)` batches.
+
+    Args:
+        encoded: an `Encoded`.
+        batch_size: clips per batch (fewer in a bucket's last batch).
+        bucket: pad each batch to a multiple of this many samples.
+        shuffle: reshuffle the clips every epoch (seeded). Defaults to
+            `False`.
+        seed: the shuffle's seed. Defaults to `0`.
+
+    Returns:
+        The dataset; `steps(encoded, batch_size, bucket)` batches long.
+        Transcription targets are padded with 0 to the longest transcript
+        of `encoded`, so their width is the same in every batch.
+    """
+    lengths = np.array([len(w) for w in encoded.waves], "int32")
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype("int32")
+    samples = tf.constant(np.concatenate(encoded.waves))
+    classify = not isinstance(encoded.targets[0], list)
+    if classify:
+        targets = np.array(encoded.targets, "int32")
+        target_shape = []
+    else:
+        width = max(1, max(len(t) for t in encoded.targets))
+        targets = np.zeros((len(encoded.targets), width), "int32")
+        for row, target in enumerate(encoded.targets):
+            targets[row, : len(target)] = target
+        target_shape = [width]
+    data = tf.data.Dataset.from_tensor_slices((starts, lengths, targets))
+    if shuffle:
+        data = data.shuffle(len(lengths), seed=seed)
+    data = data.map(
+        lambda start, length, target: (
+            (samples[start : start + length], length),
+            target,
+        )
+    )
+    boundaries = _boundaries(lengths, bucket)
+    data = data.bucket_by_sequence_length(
+        lambda inputs, target: tf.shape(inputs[0])[0],
+        bucket_boundaries=boundaries,
+        bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
+        padded_shapes=(([None], []), target_shape),
+        pad_to_bucket_boundary=True,
+    )
+    # Known, Keras shows the epoch's progress and expects its end.
+    count = steps(encoded, batch_size, bucket)
+    data = data.apply(tf.data.experimental.assert_cardinality(count))
+    return data.prefetch(tf.data.AUTOTUNE)
+
+
+def steps(encoded, batch_size, bucket):
+    """The number of batches `dataset` makes of `encoded`."""
+    lengths = np.array([len(w) for w in encoded.waves])
+    boundaries = np.array(_boundaries(lengths, bucket))
+    buckets = np.searchsorted(boundaries, lengths, side="right")
+    return sum(
+        math.ceil(count / batch_size) for count in np.bincount(buckets) if count
+    )
+
+
+def _boundaries(lengths, bucket):
+    # A clip of length L goes to the first bound b with L < b and is padded
+    # to b - 1: bounds of k * bucket + 1 pad to whole multiples.
+    top = -(-int(lengths.max()) // bucket)
+    return [k * bucket + 1 for k in range(1, top + 1)]
+
+
+def pad(waves, bucket):
+    """Zero-pads a list of waveforms to one batch, its length a multiple of
+    `bucket`; returns `(batch, lengths)`."""
+    lengths = np.array([len(w) for w in waves], "int32")
+    width = max(1, -(-int(lengths.max()) // bucket) * bucket)
+    batch = np.zeros((len(waves), width), "float32")
+    for row, wave in enumerate(waves):
+        batch[row, : len(wave)] = wave
+    return batch, lengths
