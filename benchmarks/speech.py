@@ -1,0 +1,113 @@
+"""Speech recipe figures on the Free Spoken Digit Dataset (FSDD).
+
+    # digits, FSDD's official split (recordings 0-4 of every speaker test)
+    python benchmarks/speech.py official
+    # digits, leave one speaker out: six trainings, each without its test
+    # speaker; mean and spread of their test accuracies
+    python benchmarks/speech.py speakers
+    # connected digits (CTC) on a held-out speaker: WER and CER
+    python benchmarks/speech.py connected
+
+Each training runs `recipes.speech.train` in `runs/speech/<name>`: run the
+same command again after an interruption and it resumes there, and a
+finished run is read back rather than trained again. Every row prints as
+Markdown, for benchmarks/RESULTS.md; settings not given take the recipe's
+defaults, and the validation speaker is the recipe's default (the last
+remaining speaker in sorted order), never chosen on the test speaker.
+"""
+
+import argparse
+import json
+import os
+import statistics
+
+from recipes import speech
+
+FSDD = os.path.join(
+    os.path.dirname(__file__), "..", "..", "shared", "data", "fsdd"
+)
+SPEAKERS = ("george", "jackson", "lucas", "nicolas", "theo", "yweweler")
+
+
+def run(name, args, **settings):
+    """Trains (or resumes, or reads back) one run; returns its metrics."""
+    path = os.path.join(args.runs, name)
+    finished = os.path.join(path, "metrics.json")
+    if os.path.exists(finished):
+        with open(finished) as f:
+            return json.load(f)
+    settings = {
+        "data": os.path.join(args.data, "recordings"),
+        "cell": args.cell,
+        "epochs": args.epochs,
+        "output_dir": path,
+        "verbose": 2,
+        **settings,
+    }
+    return speech.train(**settings).metrics
+
+
+def official(args):
+    metrics = run("official", args, split_by="official")
+    print("| split | test accuracy | valid accuracy | epochs | minutes |")
+    print("|---|---|---|---|---|")
+    print(
+        f"| official (recordings 0-4) | {metrics['test_accuracy']:.4f} | "
+        f"{metrics['val_accuracy']:.4f} | {metrics['epochs']} | "
+        f"{metrics['train_seconds'] / 60:.1f} |"
+    )
+
+
+def speakers(args):
+    print("| test speaker | test accuracy | valid accuracy | minutes |")
+    print("|---|---|---|---|")
+    scores = []
+    for speaker in args.speakers.split(","):
+        metrics = run(f"speaker-{speaker}", args, test_speakers=[speaker])
+        scores.append(metrics["test_accuracy"])
+        print(
+            f"| {speaker} | {metrics['test_accuracy']:.4f} | "
+            f"{metrics['val_accuracy']:.4f} | "
+            f"{metrics['train_seconds'] / 60:.1f} |",
+            flush=True,
+        )
+    spread = statistics.stdev(scores) if len(scores) > 1 else 0.0
+    print(
+        f"| mean of {len(scores)} | {statistics.mean(scores):.4f} "
+        f"(sd {spread:.4f}, min {min(scores):.4f}) | | |"
+    )
+
+
+def connected(args):
+    metrics = run(
+        f"connected-{args.test_speaker}",
+        args,
+        task="transcribe",
+        test_speakers=[args.test_speaker],
+    )
+    print("| test speaker | WER | CER | valid WER | epochs | minutes |")
+    print("|---|---|---|---|---|---|")
+    print(
+        f"| {args.test_speaker} | {metrics['test_wer']} | "
+        f"{metrics['test_cer']} | {metrics['val_wer']} | "
+        f"{metrics['epochs']} | {metrics['train_seconds'] / 60:.1f} |"
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("what", choices=("official", "speakers", "connected"))
+    parser.add_argument("--data", default=FSDD, help="the FSDD folder")
+    parser.add_argument("--runs", default=os.path.join("runs", "speech"))
+    parser.add_argument("--cell", default="gru")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--speakers", default=",".join(SPEAKERS))
+    parser.add_argument("--test-speaker", default="theo")
+    args = parser.parse_args()
+    {"official": official, "speakers": speakers, "connected": connected}[
+        args.what
+    ](args)
+
+
+if __name__ == "__main__":
+    main()
