@@ -50,6 +50,9 @@ class Config(TrainingConfig):
         2, "SpecAugment time masks per clip in training (0: none)"
     )
     time_mask_frames: int = setting(10, "widest time mask, in frames")
+    time_mask_ratio: float = setting(
+        0.2, "no time mask is wider than this fraction of the clip's frames"
+    )
     frequency_masks: int = setting(
         2, "SpecAugment frequency masks per clip in training (0: none)"
     )

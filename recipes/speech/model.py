@@ -54,6 +54,9 @@ class SpeechModel(keras.Model):
             Defaults to `2`.
         time_mask_frames: the widest time mask, in frames. Defaults to
             `10`.
+        time_mask_ratio: no time mask is wider than this fraction of the
+            clip's frames (SpecAugment's `p`), so a short word keeps most
+            of itself. Defaults to `0.2`.
         frequency_masks: SpecAugment frequency masks per utterance.
             Defaults to `2`.
         frequency_mask_bins: the widest frequency mask, in mel bins.
@@ -104,6 +107,7 @@ class SpeechModel(keras.Model):
         frame_step=0.01,
         time_masks=2,
         time_mask_frames=10,
+        time_mask_ratio=0.2,
         frequency_masks=2,
         frequency_mask_bins=6,
         conv_filters=0,
@@ -156,6 +160,14 @@ class SpeechModel(keras.Model):
             ("conv_filters", conv_filters),
         ):
             check_int(name, value, 0)
+        if not (
+            isinstance(time_mask_ratio, (int, float))
+            and 0 <= time_mask_ratio <= 1
+        ):
+            raise ValueError(
+                "`time_mask_ratio` must be a fraction in [0, 1]. Received: "
+                f"time_mask_ratio={time_mask_ratio!r}"
+            )
         for name, value in (
             ("frame_length", frame_length),
             ("frame_step", frame_step),
@@ -176,6 +188,7 @@ class SpeechModel(keras.Model):
         self.frame_step = frame_step
         self.time_masks = time_masks
         self.time_mask_frames = time_mask_frames
+        self.time_mask_ratio = time_mask_ratio
         self.frequency_masks = frequency_masks
         self.frequency_mask_bins = frequency_mask_bins
         self.conv_filters = conv_filters
@@ -322,8 +335,18 @@ class SpeechModel(keras.Model):
         batch, steps = ops.shape(mel)[0], ops.shape(mel)[1]
         keep = ops.ones_like(mel)
         frames = ops.arange(steps)[None, :]
+        widest = ops.minimum(
+            self.time_mask_frames,
+            ops.cast(
+                ops.floor(ops.cast(valid, "float32") * self.time_mask_ratio),
+                "int32",
+            ),
+        )
         for _ in range(self.time_masks):
-            width = self._uniform((batch,), self.time_mask_frames + 1)
+            draw = keras.random.uniform((batch,), seed=self.seed_generator)
+            width = ops.cast(
+                ops.floor(draw * ops.cast(widest + 1, "float32")), "int32"
+            )
             start = self._uniform((batch,), 1 << 30) % ops.maximum(
                 valid - width + 1, 1
             )
@@ -387,6 +410,7 @@ class SpeechModel(keras.Model):
             "frame_step": self.frame_step,
             "time_masks": self.time_masks,
             "time_mask_frames": self.time_mask_frames,
+            "time_mask_ratio": self.time_mask_ratio,
             "frequency_masks": self.frequency_masks,
             "frequency_mask_bins": self.frequency_mask_bins,
             "conv_filters": self.conv_filters,

@@ -133,6 +133,7 @@ def _train(data, config, started):
         frame_step=config.frame_step,
         time_masks=config.time_masks,
         time_mask_frames=config.time_mask_frames,
+        time_mask_ratio=config.time_mask_ratio,
         frequency_masks=config.frequency_masks,
         frequency_mask_bins=config.frequency_mask_bins,
         conv_filters=config.conv_filters,

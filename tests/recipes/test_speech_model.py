@@ -97,10 +97,15 @@ def test_spec_augment_masks_only_in_training():
     plain, augmented, mask = (to_numpy(t) for t in (plain, augmented, mask))
     zeroed = (augmented == 0) & (plain != 0)
     assert zeroed.any()
-    # At most 2 masks of 5 frames and 2 of 6 bins per clip.
+    # At most 2 masks of 5 frames, none wider than 20% of the clip.
     for row in range(len(lengths)):
         cut_frames = np.all(augmented[row][mask[row]] == 0, axis=1).sum()
-        assert cut_frames <= 10
+        assert cut_frames <= 2 * min(5, int(0.2 * mask[row].sum()))
+    short, short_mask = model.features(waves[:, :400], [400] * 3, True)
+    short, short_mask = to_numpy(short), to_numpy(short_mask)
+    for row in range(3):
+        # 6 frames: no time mask wider than 1 frame.
+        assert np.all(short[row][short_mask[row]] == 0, axis=1).sum() <= 2
     assert np.all(augmented[(augmented != 0)] == plain[(augmented != 0)])
 
 
@@ -125,6 +130,8 @@ def test_bad_arguments():
         SpeechModel(["a"], frame_length=0.005, frame_step=0.01)
     with pytest.raises(ValueError, match=r"units=0"):
         SpeechModel(["a"], units=0)
+    with pytest.raises(ValueError, match=r"time_mask_ratio=1.5"):
+        SpeechModel(["a"], time_mask_ratio=1.5)
     with pytest.raises(ValueError, match=r"Known layers"):
         SpeechModel(["a"], cell="nope")
     with pytest.raises(ValueError, match=r"conv_filters=-1"):
