@@ -3,9 +3,9 @@ optional strided convolutional front end and a masked recurrent stack of
 any registered cell, with a classification or a CTC head.
 
 Features follow the usual recipe for recurrent acoustic models: a log-mel
-spectrogram (`keras.layers.MelSpectrogram`, in dB), normalised per
-utterance and mel bin over the utterance's own frames, with SpecAugment's
-time and frequency masks in training (Park et al. 2019, arXiv 1904.08779).
+spectrogram (`keras.layers.MelSpectrogram`, in dB below each clip's own
+peak), normalised per utterance and mel bin over the utterance's own
+frames, with SpecAugment's time and frequency masks in training (Park et al. 2019, arXiv 1904.08779).
 A classifier averages the top layer's outputs over the valid frames; a
 transcriber emits, per frame, a distribution over the symbols and the CTC
 blank (Graves et al. 2006), index 0 as `keras.ops.ctc_loss` expects.
@@ -20,6 +20,9 @@ from recipes.model_arguments import check_model_arguments
 from recipes.training_config import check_int
 
 TASKS = ("classify", "transcribe")
+# Dynamic range of the log-mel features below each clip's loudest value, as
+# `keras.layers.MelSpectrogram`'s `top_db`.
+TOP_DB = 80.0
 LEVELS = ("word", "char")
 
 
@@ -220,6 +223,10 @@ class SpeechModel(keras.Model):
             sampling_rate=sample_rate,
             num_mel_bins=mel_bins,
             max_freq=sample_rate / 2,
+            # Decibels are taken per clip in `features`: the layer's own
+            # floor (`top_db` below the loudest value) is the whole batch's,
+            # so a clip's features would depend on its batch-mates.
+            power_to_db=False,
             name="mel_spectrogram",
             dtype="float32",
         )
@@ -315,11 +322,16 @@ class SpeechModel(keras.Model):
         # Zeros after every clip: a clip shorter than a window still makes
         # a frame, and the spectrogram's reflection padding has room.
         waveforms = ops.pad(waveforms, ((0, 0), (0, self.fft_length)))
-        mel = ops.transpose(self.spectrogram(waveforms), (0, 2, 1))
+        power = ops.transpose(self.spectrogram(waveforms), (0, 2, 1))
+        mel = 10.0 * ops.log10(ops.maximum(power, 1e-10))
         steps = ops.shape(mel)[1]
         valid = ops.floor_divide(ops.cast(lengths, "int32"), self.hop) + 1
         mask = ops.arange(steps)[None, :] < valid[:, None]
         weights = ops.cast(mask, "float32")[:, :, None]
+        peak = ops.max(
+            ops.where(weights > 0, mel, -200.0), axis=(1, 2), keepdims=True
+        )
+        mel = ops.maximum(mel, peak - TOP_DB)
         count = ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
         mean = ops.sum(mel * weights, axis=1, keepdims=True) / count
         variance = (

@@ -89,6 +89,20 @@ def test_features_are_normalised_per_utterance_over_valid_frames():
         assert np.all(mel[row][~mask[row]] == 0)
 
 
+def test_features_do_not_depend_on_louder_batch_mates():
+    """The decibel floor is each clip's own: a quiet clip keeps its
+    features beside a loud one (a floor below the batch's loudest value
+    would clip it, so scores would depend on how clips are batched)."""
+    model = _model()
+    waves, lengths = _batch(2)
+    waves[1] *= 1e-4
+    together = to_numpy(model.features(waves, lengths)[0])[1]
+    quiet = waves[1:, : lengths[1]]
+    alone = to_numpy(model.features(quiet, lengths[1:])[0])[0]
+    frames = int(lengths[1] // model.hop + 1)
+    assert_close(together[:frames], alone[:frames], atol=1e-4)
+
+
 def test_spec_augment_masks_only_in_training():
     model = _model(time_masks=2, time_mask_frames=5, frequency_masks=2)
     waves, lengths = _batch()
