@@ -11,6 +11,8 @@
     gatedkeras translate NAME_OR_PATH "Ein Hund."    translate sentences
     gatedkeras train speech [--task transcribe] ...  train a speech model
     gatedkeras transcribe NAME_OR_PATH a.wav b.wav   transcribe or classify
+    gatedkeras train time-series [--data CSV] ...    train a forecaster
+    gatedkeras forecast NAME_OR_PATH --data CSV      forecast the next steps
 
 Each subcommand is a `Command`: a name, a one-line help, a function that adds
 its flags to an `argparse` parser and a function that runs it with the parsed
@@ -23,10 +25,9 @@ Every field of the recipe's settings dataclass becomes a flag, generated
 from the field's type, default and `help` metadata, so the command line and
 the recipe's `train()` take exactly the same settings: `num_layers` is
 `--num-layers`, a `bool` is `--tensorboard/--no-tensorboard`, an `Optional`
-setting also takes `none`, a `list` takes one or more values
-(`--test-speakers theo jackson`), and a `dict` is a repeatable
-`--cell-option KEY=VALUE` (VALUE read as JSON
-where it parses: `true`, `0.1`, `3`; else kept as text). A setting the
+setting also takes `none`, a `list` takes the values that follow
+(`--test-speakers theo jackson`; none: an empty list), and a `dict` is a
+repeatable `--cell-option KEY=VALUE` (VALUE read as JSON where it parses: `true`, `0.1`, `3`; else kept as text). A setting the
 recipe refuses (its `ValueError` or `FileNotFoundError`) is reported as
 `gatedkeras: error: ...` with exit status 2, as argparse reports a bad flag.
 
@@ -372,8 +373,8 @@ def _add_setting(parser, field, annotation, extra):
         keywords.update(type=_key_value, action=_UpdateDict)
         keywords["metavar"] = "KEY=VALUE"
     elif typing.get_origin(kind) is list or kind is list:
-        # `Optional[list[str]]`: one or more values after the flag.
-        keywords.update(nargs="+", metavar=field.name.upper().rstrip("S"))
+        # `Optional[list[str]]`: the values after the flag; none is `[]`.
+        keywords.update(nargs="*", metavar=field.name.upper().rstrip("S"))
     elif kind is bool and optional:
         keywords.update(type=_optional_bool, metavar="{true,false,none}")
     elif kind is bool:
@@ -512,6 +513,18 @@ def _speech_flags():
     }
 
 
+def _time_series_flags():
+    model = importlib.import_module("recipes.time_series.model")
+    config = importlib.import_module("recipes.time_series.config")
+    return {
+        "decoder": dict(choices=model.DECODERS),
+        "level": dict(choices=model.LEVELS),
+        "loss": dict(choices=config.LOSSES),
+        "cell": dict(type=_layer_name, choices=layers.names()),
+        "schedule": dict(choices=_schedules()),
+    }
+
+
 RECIPES = {
     recipe.name: recipe
     for recipe in (
@@ -585,6 +598,31 @@ RECIPES = {
                 "'tfds:<name>'"
             ),
             flags=_speech_flags,
+            add_arguments=lambda parser: None,
+            report=lambda result, settings, args: None,
+        ),
+        Recipe(
+            name="time-series",
+            help="multi-step forecasting of a multivariate series, any cell",
+            description=(
+                "Train a forecaster (the training split's statistics inside "
+                "the model, a recurrent encoder, a direct or autoregressive "
+                "head, optional quantiles), then print its MAE, RMSE, "
+                "sMAPE and MASE, and the seasonal-naive MASE, on the "
+                "validation and test splits and the output folder "
+                "(model.keras, metrics.json, logs/). Running again with the "
+                "same --output-dir resumes an unfinished run. Every setting "
+                "of recipes.time_series.Config is a flag."
+            ),
+            module="recipes.time_series",
+            config="recipes.time_series.config.Config",
+            data_help=(
+                "'synthetic' (a generated hourly series, offline), "
+                "'statsmodels:co2', 'statsmodels:elnino', "
+                "'statsmodels:macrodata' or a CSV file (a time column, "
+                "then numeric columns)"
+            ),
+            flags=_time_series_flags,
             add_arguments=lambda parser: None,
             report=lambda result, settings, args: None,
         ),
@@ -860,6 +898,97 @@ def _run_transcribe(args):
     return 0
 
 
+# --- forecast -----------------------------------------------------------
+
+
+def _add_forecast_arguments(parser):
+    parser.add_argument(
+        "model",
+        nargs="?",
+        metavar="PRESET_OR_PATH",
+        help="a preset name (see --list), the model.keras a training run "
+        "wrote, or the run's folder",
+    )
+    parser.add_argument(
+        "--data",
+        help="the history: a CSV file (a time column, then the model's "
+        "input columns) or 'statsmodels:<name>'; the forecast starts "
+        "after its last step",
+    )
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="print the names of the pretrained presets and exit",
+    )
+    parser.add_argument(
+        "--horizon",
+        type=_int_at_least(1),
+        default=None,
+        help="steps to forecast (default: the model's horizon)",
+    )
+    parser.add_argument(
+        "--quantiles",
+        type=float,
+        nargs="+",
+        default=None,
+        metavar="LEVEL",
+        help="quantile levels the model was trained on, e.g. 0.1 0.5 0.9 "
+        "(default: the point forecast)",
+    )
+    parser.add_argument(
+        "--time-column",
+        default=None,
+        help="the CSV's time column (default: its first)",
+    )
+    parser.add_argument(
+        "--fill",
+        choices=("interpolate", "ffill"),
+        default=None,
+        help="mend missing values and irregular steps of the history "
+        "(default: they are an error)",
+    )
+    parser.add_argument(
+        "--resample",
+        default=None,
+        help="pandas offset alias to average the history to first (MS)",
+    )
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="write the forecast to this CSV file (default: print it)",
+    )
+
+
+def _run_forecast(args):
+    from gatedkeras.data import series
+    from recipes import time_series
+
+    name, status = _preset_or_path(args, "forecast", time_series.presets)
+    if name is None:
+        return status
+    if args.data is None:
+        return _fail("forecast needs --data, the history to forecast from")
+    try:
+        model = time_series.from_preset(name)
+        history = series.read(
+            args.data,
+            time_column=args.time_column,
+            fill=args.fill,
+            resample=args.resample,
+        )
+        result = time_series.forecast(
+            model, history, horizon=args.horizon, quantiles=args.quantiles
+        )
+    except (ValueError, FileNotFoundError, ImportError) as error:
+        return _fail(error)
+    if args.output:
+        result.to_csv(args.output)
+        print(f"forecast of {len(result)} steps written to {args.output}")
+    else:
+        print(result.to_csv(), end="")
+    return 0
+
+
 COMMANDS = (
     Command(
         name="demo",
@@ -934,6 +1063,19 @@ COMMANDS = (
         ),
         add_arguments=_add_transcribe_arguments,
         run=_run_transcribe,
+    ),
+    Command(
+        name="forecast",
+        help="forecast the next steps of a series with a trained model",
+        description=(
+            "Load a pretrained time-series preset by name, or the "
+            "model.keras that `gatedkeras train time-series` wrote, read "
+            "the history from --data and print (or write with --output) "
+            "the forecast of the steps after it as CSV, one row per step, "
+            "indexed by time. `--list` prints the preset names."
+        ),
+        add_arguments=_add_forecast_arguments,
+        run=_run_forecast,
     ),
 )
 

@@ -145,6 +145,19 @@ def test_folder_split_by_speaker(tmp_path):
     assert set(chosen.train.speakers) == {"cy"}
     only_valid = audio.load(folder, valid_speakers=["dee"])
     assert set(only_valid.test.speakers) == {"cy"}
+    # No validation speaker: every other speaker trains, and a seeded tenth
+    # of their clips validates.
+    known = audio.load(folder, test_speakers=["dee"], valid_speakers=[])
+    assert set(known.test.speakers) == {"dee"}
+    assert set(known.train.speakers) == {"ann", "bob", "cy"}
+    assert set(known.valid.speakers) <= {"ann", "bob", "cy"}
+    assert len(known.valid) == round(
+        (len(known.train) + len(known.valid)) * 0.1
+    )
+    assert not set(known.valid.paths) & set(known.train.paths)
+    again = audio.load(folder, test_speakers=["dee"], valid_speakers=[])
+    assert again.valid.paths == known.valid.paths
+    assert "10%" in known.source
     resampled = audio.load(folder, sample_rate=16000)
     assert resampled.sample_rate == 16000
     assert len(resampled.train.audio[0]) == 800

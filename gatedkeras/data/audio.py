@@ -15,7 +15,8 @@ Accepted `data`:
   named in `labels_csv` (columns `file,label[,speaker]`). Splits:
   `split_by="speaker"` holds whole speakers out (`test_speakers`, by
   default the last speaker in sorted order; `valid_speakers`, by default
-  the next-to-last), so the scores measure new voices;
+  the next-to-last, or `[]` to train on every other speaker and validate
+  on a seeded 10% of their clips), so the scores measure new voices;
   `split_by="official"` is FSDD's own split by recording index (0-4 test,
   5-9 valid, the rest train), which mixes speakers across the splits and
   so measures new recordings of known voices; `split_by="random"` is a
@@ -163,8 +164,10 @@ def load(
         test_speakers: speakers held out for testing with
             `split_by="speaker"`. Defaults to `None`: the last speaker in
             sorted order.
-        valid_speakers: speakers held out for validation. Defaults to
-            `None`: the last remaining speaker in sorted order.
+        valid_speakers: speakers held out for validation; `[]` holds out
+            none, and validates on a seeded 10% of the training speakers'
+            clips instead. Defaults to `None`: the last remaining speaker
+            in sorted order.
         labels_csv: a CSV file with columns `file,label[,speaker]`, `file`
             relative to the folder; names the folder's clips instead of
             their file names. Defaults to `None`.
@@ -676,6 +679,17 @@ def _split(clips, indices, split_by, test_speakers, valid_speakers, seed, data):
             for s in clips.speakers
         ]
         how = f"split by speaker: test {test}, valid {valid}"
+        if not valid:
+            # Every other speaker trains; new recordings of their voices
+            # choose the checkpoint.
+            rest = [i for i, w in enumerate(which) if w == "train"]
+            order = np.random.default_rng(seed).permutation(rest)
+            for index in order[: max(1, round(len(rest) * 0.1))]:
+                which[index] = "valid"
+            how = (
+                f"split by speaker: test {test}, valid a random 10% of the "
+                f"other speakers' clips (seed {seed})"
+            )
     parts = {
         split: clips._subset([i for i, w in enumerate(which) if w == split])
         for split in SPLITS
@@ -689,12 +703,14 @@ def _split(clips, indices, split_by, test_speakers, valid_speakers, seed, data):
     return parts, how
 
 
-def _as_list(speakers, name):
+def _as_list(speakers, name, empty_ok=False):
     if speakers is None:
         return None
     if isinstance(speakers, str):
         return [speakers]
-    if not isinstance(speakers, (list, tuple, set)) or not speakers:
+    if not isinstance(speakers, (list, tuple, set)) or not (
+        speakers or empty_ok
+    ):
         raise ValueError(
             f"`{name}` must be a non-empty list of speaker names. Received: "
             f"{name}={speakers!r}"
@@ -711,7 +727,7 @@ def _held_out_speakers(speakers, test_speakers, valid_speakers, data):
             f"`split_by='random'` otherwise. Received: data={data!r}"
         )
     test = _as_list(test_speakers, "test_speakers")
-    valid = _as_list(valid_speakers, "valid_speakers")
+    valid = _as_list(valid_speakers, "valid_speakers", empty_ok=True)
     for name, chosen in (("test_speakers", test), ("valid_speakers", valid)):
         unknown = sorted(set(chosen or []) - set(known))
         if unknown:
@@ -731,10 +747,13 @@ def _held_out_speakers(speakers, test_speakers, valid_speakers, data):
             "A speaker cannot be held out for both testing and validation. "
             f"Received: test_speakers={test!r}, valid_speakers={valid!r}"
         )
-    if len(known) < 3 or set(test) | set(valid) >= set(known):
+    if len(known) < (3 if valid else 2) or set(test) | set(valid) >= set(
+        known
+    ):
         raise ValueError(
             "Splitting by speaker needs at least one speaker left for "
-            f"training, test and valid each. The data's speakers: {known}. "
+            "training, test and valid each (valid_speakers=[] validates on "
+            f"the training speakers instead). The data's speakers: {known}. "
             f"Received: test_speakers={test!r}, valid_speakers={valid!r}"
         )
     return test, valid

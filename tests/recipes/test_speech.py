@@ -360,3 +360,22 @@ def test_command_line_train_and_transcribe(tmp_path, capsys):
     )
     assert status == 2
     assert "bucket_seconds" in capsys.readouterr().err
+
+
+def test_command_line_list_settings(monkeypatch, capsys):
+    """A list setting takes the values after its flag, and none is the
+    empty list (`--valid-speakers`: validate on the training speakers)."""
+    calls = []
+
+    def train(**settings):
+        calls.append(settings)
+        return speech.TrainResult(None, {}, {"test_accuracy": 1.0}, "runs/x")
+
+    monkeypatch.setattr(speech, "train", train)
+    argv = ["train", "speech", "--test-speakers", "theo", "jackson"]
+    assert cli.main(argv + ["--valid-speakers"]) == 0
+    assert calls[0]["test_speakers"] == ["theo", "jackson"]
+    assert calls[0]["valid_speakers"] == []
+    assert cli.main(argv) == 0
+    assert calls[1]["valid_speakers"] is None
+    assert "test_accuracy: 1.0" in capsys.readouterr().out
