@@ -27,9 +27,10 @@ the recipe's `train()` take exactly the same settings: `num_layers` is
 `--num-layers`, a `bool` is `--tensorboard/--no-tensorboard`, an `Optional`
 setting also takes `none`, a `list` takes the values that follow
 (`--test-speakers theo jackson`; none: an empty list), and a `dict` is a
-repeatable `--cell-option KEY=VALUE` (VALUE read as JSON where it parses: `true`, `0.1`, `3`; else kept as text). A setting the
-recipe refuses (its `ValueError` or `FileNotFoundError`) is reported as
-`gatedkeras: error: ...` with exit status 2, as argparse reports a bad flag.
+repeatable `--cell-option KEY=VALUE` (VALUE read as JSON where it parses:
+`true`, `0.1`, `3`; else kept as text). A setting the recipe refuses (its
+`ValueError` or `FileNotFoundError`) is reported as `gatedkeras: error:
+...` with exit status 2, as argparse reports a bad flag.
 
 `generate` loads a shipped preset by name, or the `model.keras` a training
 run wrote, and prints the prompt and its continuation; `generate --list`

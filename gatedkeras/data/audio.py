@@ -747,9 +747,7 @@ def _held_out_speakers(speakers, test_speakers, valid_speakers, data):
             "A speaker cannot be held out for both testing and validation. "
             f"Received: test_speakers={test!r}, valid_speakers={valid!r}"
         )
-    if len(known) < (3 if valid else 2) or set(test) | set(valid) >= set(
-        known
-    ):
+    if len(known) < (3 if valid else 2) or set(test) | set(valid) >= set(known):
         raise ValueError(
             "Splitting by speaker needs at least one speaker left for "
             "training, test and valid each (valid_speakers=[] validates on "

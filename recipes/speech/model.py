@@ -5,7 +5,8 @@ any registered cell, with a classification or a CTC head.
 Features follow the usual recipe for recurrent acoustic models: a log-mel
 spectrogram (`keras.layers.MelSpectrogram`, in dB below each clip's own
 peak), normalised per utterance and mel bin over the utterance's own
-frames, with SpecAugment's time and frequency masks in training (Park et al. 2019, arXiv 1904.08779).
+frames, with SpecAugment's time and frequency masks in training (Park et
+al. 2019, arXiv 1904.08779).
 A classifier averages the top layer's outputs over the valid frames; a
 transcriber emits, per frame, a distribution over the symbols and the CTC
 blank (Graves et al. 2006), index 0 as `keras.ops.ctc_loss` expects.
