@@ -1,0 +1,421 @@
+"""`compare`: every cell on every length of a long-range task, within one
+training budget, cached and resumable.
+
+Each (task, cell, length, settings) run lives in its own folder under
+`cache_dir`, named by the cell, the length and a hash of every setting
+that changes what is trained (the backend included):
+
+- `settings.json`: those settings;
+- `backup/`: `keras.callbacks.BackupAndRestore`, written after every
+  evaluation, so an interrupted run resumes from its last evaluation;
+- `progress.json`: the evaluations so far, the training seconds spent and
+  the gradient flow at initialisation;
+- `result.json`: the finished run, read back instead of training again.
+
+Training data is generated afresh for every step from the run's seed, the
+epoch and the step, so a resumed run sees the same batches as one that was
+never interrupted. An "epoch" here is `eval_every` steps followed by an
+evaluation on a held-out test set.
+"""
+
+import hashlib
+import json
+import math
+import os
+import time
+
+import keras
+
+from gatedkeras import diagnostics
+from gatedkeras import layers
+
+# Sequences the gradient flow is averaged over.
+_FLOW_SEQUENCES = 8
+
+
+def parse_budget(budget):
+    """`(kind, amount)` of a budget: `("steps", n)` or `("seconds", s)`.
+
+    An integer (or a string of digits) is a number of training steps; a
+    string ending in `s`, `m` or `h` (`"90s"`, `"10m"`, `"1.5h"`) is
+    training wall-clock time.
+
+    >>> parse_budget(2000), parse_budget("10m")
+    (('steps', 2000), ('seconds', 600.0))
+    """
+    if isinstance(budget, int) and not isinstance(budget, bool):
+        if budget > 0:
+            return "steps", budget
+    elif isinstance(budget, str):
+        text = budget.strip().lower()
+        if text.isdigit() and int(text) > 0:
+            return "steps", int(text)
+        scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:])
+        try:
+            seconds = float(text[:-1]) * scale if scale else 0.0
+        except ValueError:
+            seconds = 0.0
+        if seconds > 0:
+            return "seconds", seconds
+    raise ValueError(
+        "Argument `budget` must be a positive number of training steps "
+        "(2000) or a wall-clock time ('90s', '10m', '1h'). "
+        f"Received: budget={budget!r}"
+    )
+
+
+class Table(list):
+    """The rows of a comparison (one dict per run), with a Markdown view.
+
+    Each row has `task`, `cell`, `length`, `units`, `parameters`, `steps`
+    (trained), `seconds` (of training), `error`, `baseline`, `solved`,
+    `error_name`, `cached` (read from the cache), `history` (evaluations:
+    `step`, `seconds`, `error`), `flow_initial` and `flow_final` (gradient
+    flow at initialisation and after training, or `None`) and `path`.
+    """
+
+    def to_markdown(self):
+        """The table in Markdown: one line per run."""
+        error_name = self[0]["error_name"] if self else "error"
+        lines = [
+            f"| task | cell | T | params | steps | train s | {error_name} "
+            "| baseline | solved |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for row in self:
+            lines.append(
+                f"| {row['task']} | {row['cell']} | {row['length']} | "
+                f"{row['parameters']:,} | {row['steps']:,} | "
+                f"{row['seconds']:.0f} | {row['error']:.4g} | "
+                f"{row['baseline']:.3g} | "
+                f"{'yes' if row['solved'] else 'no'} |"
+            )
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.to_markdown()
+
+
+def compare(
+    cells=("simple_rnn", "lstm", "gru"),
+    lengths=(50,),
+    budget=2000,
+    task="adding",
+    units=64,
+    batch_size=32,
+    learning_rate=3e-3,
+    seed=0,
+    test_size=1024,
+    eval_every=100,
+    stop_when_solved=True,
+    gradient_flow=True,
+    cell_options=None,
+    cache_dir=os.path.join("runs", "lab"),
+    callbacks=(),
+    verbose=1,
+):
+    """Trains each cell on each length within one budget and tabulates it.
+
+    Every run trains one recurrent layer of `units` and a linear readout
+    (`Task.build_model`) with Adam (gradient norm clipped at 1) on freshly
+    generated batches, evaluates it on `test_size` held-out sequences every
+    `eval_every` steps, and stops when the budget is spent (or, with
+    `stop_when_solved`, at the first evaluation below the task's solved
+    threshold). Finished runs are read from `cache_dir`; unfinished ones
+    resume from their last evaluation.
+
+    Args:
+        cells: registered layer names. Defaults to
+            `("simple_rnn", "lstm", "gru")`.
+        lengths: sequence lengths. Defaults to `(50,)`.
+        budget: training steps (an integer, rounded up to a multiple of
+            `eval_every`) or wall-clock training time (`"90s"`, `"10m"`,
+            `"1h"`). Defaults to `2000`.
+        task: a task name (`gatedkeras.tasks.names()`) or `Task`. Defaults
+            to `"adding"`.
+        units: width of the recurrent layer. Defaults to `64`.
+        batch_size: sequences per step. Defaults to `32`.
+        learning_rate: Adam's learning rate. Defaults to `3e-3`.
+        seed: seed of the data and the initial weights. Defaults to `0`.
+        test_size: held-out sequences. Defaults to `1024`.
+        eval_every: steps between evaluations (and backups). Defaults to
+            `100`.
+        stop_when_solved: whether a run stops once solved. Defaults to
+            `True`.
+        gradient_flow: whether to record `gatedkeras.diagnostics`'
+            gradient flow of the model's output at initialisation and after
+            training (on 8 test sequences). Defaults to `True`.
+        cell_options: further arguments of every layer. Defaults to
+            `None`.
+        cache_dir: the folder of the cached runs. Defaults to `runs/lab`.
+        callbacks: further Keras callbacks of every run. Defaults to `()`.
+        verbose: `0` silent, `1` a line per run, `2` also a line per
+            evaluation. Defaults to `1`.
+
+    Returns:
+        A `Table` (a list of row dicts; `to_markdown()`), ordered by length
+        and then by cell.
+
+    >>> import tempfile
+    >>> table = gatedkeras.tasks.compare(
+    ...     ["gru"], [10], budget=2, eval_every=1, test_size=8,
+    ...     cache_dir=tempfile.mkdtemp(), gradient_flow=False, verbose=0)
+    >>> [(row["cell"], row["length"], row["steps"]) for row in table]
+    [('gru', 10, 2)]
+    """
+    from gatedkeras import tasks
+
+    task = tasks.get(task)
+    kind, amount = parse_budget(budget)
+    cells = [layers.spec(cell).name for cell in _as_list(cells, "cells")]
+    lengths = _as_list(lengths, "lengths")
+    for length in lengths:
+        if not isinstance(length, int) or length < task.min_length:
+            raise ValueError(
+                f"Every length of the {task.name} task must be an integer of "
+                f"at least {task.min_length}. Received: length={length!r}"
+            )
+    for name, value in (
+        ("units", units),
+        ("batch_size", batch_size),
+        ("test_size", test_size),
+        ("eval_every", eval_every),
+    ):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(
+                f"Argument `{name}` must be a positive integer. "
+                f"Received: {name}={value!r}"
+            )
+    options = dict(cell_options or {})
+    for cell in cells:
+        layers.spec(cell).validate({"units": units, **options})
+
+    table = Table()
+    for length in lengths:
+        for cell in cells:
+            settings = {
+                "task": task.name,
+                "cell": cell,
+                "length": length,
+                "units": units,
+                "cell_options": options,
+                "budget": [kind, amount],
+                "batch_size": batch_size,
+                "learning_rate": learning_rate,
+                "seed": seed,
+                "test_size": test_size,
+                "eval_every": eval_every,
+                "stop_when_solved": stop_when_solved,
+                "gradient_flow": gradient_flow,
+                "backend": keras.backend.backend(),
+            }
+            path = run_folder(cache_dir, settings)
+            row = _read(os.path.join(path, "result.json"))
+            if row is None:
+                row = _train(task, settings, path, list(callbacks), verbose)
+                row["cached"] = False
+            else:
+                row["cached"] = True
+            row["path"] = path
+            if verbose:
+                print(_describe(row), flush=True)
+            table.append(row)
+    return table
+
+
+def run_folder(cache_dir, settings):
+    """The folder of one run: `<cache_dir>/<task>/<cell>-T<length>-<hash>`."""
+    digest = hashlib.sha1(
+        json.dumps(settings, sort_keys=True).encode()
+    ).hexdigest()[:10]
+    return os.path.join(
+        cache_dir,
+        settings["task"],
+        f"{settings['cell']}-T{settings['length']}-{digest}",
+    )
+
+
+class _Batches(keras.utils.PyDataset):
+    """`steps` fresh batches per epoch, each a function of the run's seed,
+    the epoch (set by `_Progress`) and the step."""
+
+    def __init__(self, task, length, batch_size, steps, seed):
+        super().__init__()
+        self.task, self.length = task, length
+        self.batch_size, self.steps, self.seed = batch_size, steps, seed
+        self.epoch = 0
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        return self.task.generate(
+            self.batch_size, self.length, [self.seed, 2, self.epoch, index]
+        )
+
+
+class _Progress(keras.callbacks.Callback):
+    """Evaluates after each epoch, keeps `progress.json`, and stops the run
+    when its budget is spent or the task is solved."""
+
+    def __init__(self, task, settings, path, batches, test, progress,
+                 verbose):  # fmt: skip
+        super().__init__()
+        self.task, self.settings, self.path = task, settings, path
+        self.batches, self.test, self.progress = batches, test, progress
+        self.kind, self.amount = settings["budget"]
+        self.verbose = verbose
+        self.resumed = False
+        self.batches_done = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if not self.resumed:
+            # BackupAndRestore has restored `epoch` epochs; forget any
+            # evaluation written after its last backup.
+            del self.progress["history"][epoch:]
+            self.resumed = True
+        self.batches.epoch = epoch
+        self.batches_done = 0
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches_done = batch + 1
+        if self.kind == "seconds" and self._seconds() >= self.amount:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = self._seconds()
+        error = _error(self.task, self.model, *self.test)
+        # A wall-clock budget can stop an epoch early.
+        step = epoch * self.settings["eval_every"] + self.batches_done
+        self.progress["seconds"] = seconds
+        self.progress["history"].append(
+            {
+                "step": step,
+                "seconds": round(seconds, 2),
+                "loss": float(logs.get("loss", math.nan)),
+                "error": error,
+            }
+        )
+        _write(os.path.join(self.path, "progress.json"), self.progress)
+        if self.settings["stop_when_solved"] and error < self.task.solved_below:
+            self.model.stop_training = True
+        if self.verbose > 1:
+            name = self.task.error_name
+            print(f"  {self.settings['cell']} step {step}: {name} {error:.4g}")
+
+    def _seconds(self):
+        return self.progress["seconds"] + time.perf_counter() - self.started
+
+
+def _train(task, settings, path, callbacks, verbose):
+    os.makedirs(path, exist_ok=True)
+    _write(os.path.join(path, "settings.json"), settings)
+    length, seed = settings["length"], settings["seed"]
+    kind, amount = settings["budget"]
+    eval_every = settings["eval_every"]
+    # A different stream of the seed, so test sequences are held out.
+    x_test, y_test = task.generate(settings["test_size"], length, [seed, 1])
+    keras.utils.set_random_seed(seed)
+    model = task.build_model(
+        settings["cell"], settings["units"], length, settings["cell_options"]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            settings["learning_rate"], clipnorm=1.0
+        ),
+        loss=task.loss,
+    )
+    progress = _read(os.path.join(path, "progress.json")) or {
+        "seconds": 0.0,
+        "history": [],
+        "flow_initial": None,
+    }
+    if settings["gradient_flow"] and progress["flow_initial"] is None:
+        progress["flow_initial"] = _flow(model, x_test)
+        _write(os.path.join(path, "progress.json"), progress)
+    batches = _Batches(task, length, settings["batch_size"], eval_every, seed)
+    epochs = math.ceil(amount / eval_every) if kind == "steps" else 10**9
+    watcher = _Progress(
+        task, settings, path, batches, (x_test, y_test), progress, verbose
+    )
+    model.fit(
+        batches,
+        epochs=epochs,
+        callbacks=[
+            watcher,
+            keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
+            *callbacks,
+        ],
+        verbose=0,
+    )
+    history = progress["history"]
+    error = (
+        history[-1]["error"] if history else _error(task, model, x_test, y_test)
+    )
+    row = {
+        "task": task.name,
+        "cell": settings["cell"],
+        "length": length,
+        "units": settings["units"],
+        "parameters": model.count_params(),
+        "steps": history[-1]["step"] if history else 0,
+        "seconds": round(progress["seconds"], 1),
+        "error": error,
+        "baseline": task.baseline(y_test),
+        "solved": bool(error < task.solved_below),
+        "error_name": task.error_name,
+        "history": history,
+        "flow_initial": progress["flow_initial"],
+        "flow_final": _flow(model, x_test) if settings["gradient_flow"]
+        else None,
+    }  # fmt: skip
+    _write(os.path.join(path, "result.json"), row)
+    return row
+
+
+def _error(task, model, x, y):
+    predictions = model.predict(x, batch_size=256, verbose=0)
+    return task.error(y, predictions)
+
+
+def _flow(model, x):
+    flow = diagnostics.gradient_flow(model, x[:_FLOW_SEQUENCES])
+    return [float(v) for v in flow]
+
+
+def _describe(row):
+    verdict = "solved" if row["solved"] else "not solved"
+    source = " (cached)" if row.get("cached") else ""
+    return (
+        f"{row['task']} T={row['length']} {row['cell']}: "
+        f"{row['error_name']} {row['error']:.4g} against "
+        f"{row['baseline']:.3g}, {verdict} after {row['steps']} steps, "
+        f"{row['seconds']:.0f} s{source}"
+    )
+
+
+def _as_list(values, name):
+    if isinstance(values, str):
+        values = [v for v in values.split(",") if v]
+    values = list(values)
+    if not values:
+        raise ValueError(
+            f"Argument `{name}` must not be empty. Received: {name}={values}"
+        )
+    return values
+
+
+def _read(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write(path, value):
+    # Through a temporary file, so an interruption never leaves half a file.
+    partial = path + ".partial"
+    with open(partial, "w") as f:
+        json.dump(value, f, indent=1)
+    os.replace(partial, path)
