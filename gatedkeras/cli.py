@@ -13,6 +13,9 @@
     gatedkeras transcribe NAME_OR_PATH a.wav b.wav   transcribe or classify
     gatedkeras train time-series [--data CSV] ...    train a forecaster
     gatedkeras forecast NAME_OR_PATH --data CSV      forecast the next steps
+    gatedkeras lab compare --cells lstm,gru --lengths 50,200
+                                                     cells on long-range tasks
+    gatedkeras lab gradient-flow --cells lstm,gru    gradient norms through time
 
 Each subcommand is a `Command`: a name, a one-line help, a function that adds
 its flags to an `argparse` parser and a function that runs it with the parsed
@@ -55,6 +58,7 @@ from typing import Callable
 import gatedkeras
 from gatedkeras import demo
 from gatedkeras import layers
+from gatedkeras.tasks import lab_cli
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1077,6 +1081,20 @@ COMMANDS = (
         ),
         add_arguments=_add_forecast_arguments,
         run=_run_forecast,
+    ),
+    Command(
+        name="lab",
+        help="the cell lab: long-range tasks and gradient flow",
+        description=(
+            "Compare cells on generated long-range tasks (the adding "
+            "problem, the copy task, a classification set by the first "
+            "steps) within one training budget, cached and resumable; or "
+            "measure how gradients flow back through time at "
+            "initialisation. `gatedkeras lab <command> --help` lists the "
+            "flags."
+        ),
+        add_arguments=lab_cli.add_arguments,
+        run=lab_cli.run,
     ),
 )
 
