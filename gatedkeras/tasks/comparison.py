@@ -40,6 +40,7 @@ def parse_budget(budget):
     string ending in `s`, `m` or `h` (`"90s"`, `"10m"`, `"1.5h"`) is
     training wall-clock time.
 
+    >>> from gatedkeras.tasks.comparison import parse_budget
     >>> parse_budget(2000), parse_budget("10m")
     (('steps', 2000), ('seconds', 600.0))
     """
