@@ -207,8 +207,9 @@ def load(
     Returns:
         A `Series`.
 
-    >>> series = load("synthetic")
-    >>> series.targets, series.covariates, series.season
+    >>> from gatedkeras.data import series
+    >>> data = series.load("synthetic")
+    >>> data.targets, data.covariates, data.season
     (['load', 'solar'], ['temperature'], 24)
     """
     if fill is not None and fill not in FILL:
@@ -274,7 +275,8 @@ def read(data, time_column=None, fill=None, resample=None):
     """A source's whole frame, checked and mended as `load` does, with
     every column: what a forecast reads its history from.
 
-    >>> read("synthetic").columns.tolist()
+    >>> from gatedkeras.data import series
+    >>> series.read("synthetic").columns.tolist()
     ['load', 'solar', 'temperature']
     """
     frame, _, _ = _source(data, time_column)

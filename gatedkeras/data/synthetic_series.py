@@ -48,7 +48,8 @@ def frame(length=2400, seed=0):
         `temperature` (float32) and an hourly `DatetimeIndex` starting
         on 1 January 2026.
 
-    >>> data = frame(48)
+    >>> from gatedkeras.data import synthetic_series
+    >>> data = synthetic_series.frame(48)
     >>> data.shape, str(data.index.freq)
     ((48, 3), '<Hour>')
     """

@@ -105,6 +105,7 @@ class ForecastModel(keras.Model):
         Forecasts in original units: `(batch, horizon, targets)`, or
         `(batch, horizon, targets, len(quantiles))` with quantiles.
 
+    >>> from recipes.time_series.model import ForecastModel
     >>> model = ForecastModel(["y", "x"], 1, lookback=8, horizon=3,
     ...                       mean=[0.0, 0.0], std=[1.0, 1.0], units=4)
     >>> tuple(model(np.zeros((2, 8, 2), "float32")).shape)

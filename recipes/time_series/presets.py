@@ -34,7 +34,8 @@ def from_preset(name):
         The `ForecastModel`, with its normalisation statistics; it takes
         and returns values in the series' own units.
 
-    >>> model = from_preset("elnino_lstm")
+    >>> from recipes import time_series
+    >>> model = time_series.from_preset("elnino_lstm")
     >>> model.targets, model.lookback, model.horizon
     (['temperature'], 36, 12)
     """
