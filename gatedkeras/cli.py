@@ -986,11 +986,12 @@ def _run_forecast(args):
         )
     except (ValueError, FileNotFoundError, ImportError) as error:
         return _fail(error)
+    label = result.index.name or "time"
     if args.output:
-        result.to_csv(args.output)
+        result.to_csv(args.output, index_label=label)
         print(f"forecast of {len(result)} steps written to {args.output}")
     else:
-        print(result.to_csv(), end="")
+        print(result.to_csv(index_label=label), end="")
     return 0
 
 
