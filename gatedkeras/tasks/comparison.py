@@ -6,16 +6,18 @@ Each (task, cell, length, settings) run lives in its own folder under
 that changes what is trained (the backend included):
 
 - `settings.json`: those settings;
-- `backup/`: `keras.callbacks.BackupAndRestore`, written after every
-  evaluation, so an interrupted run resumes from its last evaluation;
-- `progress.json`: the evaluations so far, the training seconds spent and
-  the gradient flow at initialisation;
+- `progress.json`: the evaluations so far, the training seconds spent, the
+  gradient flow at initialisation and the name of the checkpoint;
+- `period-<n>.weights.h5`: the weights and the optimizer's state after the
+  n-th evaluation period, so an interrupted run resumes from its last
+  evaluation;
 - `result.json`: the finished run, read back instead of training again.
 
 Training data is generated afresh for every step from the run's seed, the
-epoch and the step, so a resumed run sees the same batches as one that was
-never interrupted. An "epoch" here is `eval_every` steps followed by an
-evaluation on a held-out test set.
+period and the step, so a resumed run trains on exactly the batches of one
+that was never interrupted. A period is `eval_every` steps (one `fit`
+epoch) followed by an evaluation on a held-out test set. Two processes
+must not share a run folder at the same time.
 """
 
 import hashlib
@@ -25,6 +27,7 @@ import os
 import time
 
 import keras
+import numpy as np
 
 from gatedkeras import diagnostics
 from gatedkeras import layers
@@ -149,7 +152,8 @@ def compare(
         cell_options: further arguments of every layer. Defaults to
             `None`.
         cache_dir: the folder of the cached runs. Defaults to `runs/lab`.
-        callbacks: further Keras callbacks of every run. Defaults to `()`.
+        callbacks: further Keras callbacks, passed to the `fit` of every
+            period (one epoch each) of every run. Defaults to `()`.
         verbose: `0` silent, `1` a line per run, `2` also a line per
             evaluation. Defaults to `1`.
 
@@ -236,85 +240,53 @@ def run_folder(cache_dir, settings):
     )
 
 
-class _Batches(keras.utils.PyDataset):
-    """`steps` fresh batches per epoch, each a function of the run's seed,
-    the epoch (set by `_Progress`) and the step."""
-
-    def __init__(self, task, length, batch_size, steps, seed):
-        super().__init__()
-        self.task, self.length = task, length
-        self.batch_size, self.steps, self.seed = batch_size, steps, seed
-        self.epoch = 0
-
-    def __len__(self):
-        return self.steps
-
-    def __getitem__(self, index):
-        return self.task.generate(
-            self.batch_size, self.length, [self.seed, 2, self.epoch, index]
+def _period_data(task, settings, period):
+    """The training batches of one evaluation period, in order: batch i is
+    generated from the seed, the period and i alone, so a resumed run sees
+    exactly the batches an uninterrupted one would."""
+    batches = [
+        task.generate(
+            settings["batch_size"],
+            settings["length"],
+            [settings["seed"], 2, period, i],
         )
+        for i in range(settings["eval_every"])
+    ]
+    return tuple(np.concatenate(parts) for parts in zip(*batches))
 
 
-class _Progress(keras.callbacks.Callback):
-    """Evaluates after each epoch, keeps `progress.json`, and stops the run
-    when its budget is spent or the task is solved."""
+class _Clock(keras.callbacks.Callback):
+    """Counts the steps of a period; stops training once a wall-clock
+    budget is spent."""
 
-    def __init__(self, task, settings, path, batches, test, progress,
-                 verbose):  # fmt: skip
+    def __init__(self, seconds_left):
         super().__init__()
-        self.task, self.settings, self.path = task, settings, path
-        self.batches, self.test, self.progress = batches, test, progress
-        self.kind, self.amount = settings["budget"]
-        self.verbose = verbose
-        self.resumed = False
-        self.batches_done = 0
+        self.seconds_left = seconds_left
 
-    def on_epoch_begin(self, epoch, logs=None):
-        if not self.resumed:
-            # BackupAndRestore has restored `epoch` epochs; forget any
-            # evaluation written after its last backup.
-            del self.progress["history"][epoch:]
-            self.resumed = True
-        self.batches.epoch = epoch
-        self.batches_done = 0
+    def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
+        self.steps = 0
 
     def on_train_batch_end(self, batch, logs=None):
-        self.batches_done = batch + 1
-        if self.kind == "seconds" and self._seconds() >= self.amount:
+        self.steps = batch + 1
+        if time.perf_counter() - self.started >= self.seconds_left:
             self.model.stop_training = True
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = self._seconds()
-        error = _error(self.task, self.model, *self.test)
-        # A wall-clock budget can stop an epoch early.
-        step = epoch * self.settings["eval_every"] + self.batches_done
-        self.progress["seconds"] = seconds
-        self.progress["history"].append(
-            {
-                "step": step,
-                "seconds": round(seconds, 2),
-                "loss": float(logs.get("loss", math.nan)),
-                "error": error,
-            }
-        )
-        _write(os.path.join(self.path, "progress.json"), self.progress)
-        if self.settings["stop_when_solved"] and error < self.task.solved_below:
-            self.model.stop_training = True
-        if self.verbose > 1:
-            name = self.task.error_name
-            print(f"  {self.settings['cell']} step {step}: {name} {error:.4g}")
-
-    def _seconds(self):
-        return self.progress["seconds"] + time.perf_counter() - self.started
 
 
 def _train(task, settings, path, callbacks, verbose):
+    """Trains one run period by period (resuming from its checkpoint) and
+    writes `result.json`.
+
+    One `fit` call per evaluation period, on that period's batches, rather
+    than one `fit` over a `keras.utils.PyDataset` with
+    `keras.callbacks.BackupAndRestore`: Keras fetches a batch ahead of
+    `on_epoch_begin` (and shuffles a PyDataset), so batches that depend on
+    the epoch came out in a different order after a resume.
+    """
     os.makedirs(path, exist_ok=True)
     _write(os.path.join(path, "settings.json"), settings)
     length, seed = settings["length"], settings["seed"]
     kind, amount = settings["budget"]
-    eval_every = settings["eval_every"]
     # A different stream of the seed, so test sequences are held out.
     x_test, y_test = task.generate(settings["test_size"], length, [seed, 1])
     keras.utils.set_random_seed(seed)
@@ -327,33 +299,67 @@ def _train(task, settings, path, callbacks, verbose):
         ),
         loss=task.loss,
     )
-    progress = _read(os.path.join(path, "progress.json")) or {
-        "seconds": 0.0,
-        "history": [],
-        "flow_initial": None,
-    }
-    if settings["gradient_flow"] and progress["flow_initial"] is None:
-        progress["flow_initial"] = _flow(model, x_test)
-        _write(os.path.join(path, "progress.json"), progress)
-    batches = _Batches(task, length, settings["batch_size"], eval_every, seed)
-    epochs = math.ceil(amount / eval_every) if kind == "steps" else 10**9
-    watcher = _Progress(
-        task, settings, path, batches, (x_test, y_test), progress, verbose
-    )
-    model.fit(
-        batches,
-        epochs=epochs,
-        callbacks=[
-            watcher,
-            keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
-            *callbacks,
-        ],
-        verbose=0,
-    )
+    progress = _read(os.path.join(path, "progress.json"))
+    if progress and progress["checkpoint"]:
+        # The weights and the optimizer's state after the last period.
+        model.optimizer.build(model.trainable_variables)
+        model.load_weights(os.path.join(path, progress["checkpoint"]))
+    elif progress is None:
+        progress = {"seconds": 0.0, "history": [], "checkpoint": None}
+        progress["flow_initial"] = (
+            _flow(model, x_test) if settings["gradient_flow"] else None
+        )
     history = progress["history"]
-    error = (
-        history[-1]["error"] if history else _error(task, model, x_test, y_test)
-    )
+    while True:
+        period = len(history)
+        step = history[-1]["step"] if history else 0
+        spent = progress["seconds"]
+        if (kind == "steps" and step >= amount) or (
+            kind == "seconds" and spent >= amount
+        ):
+            break
+        if history and settings["stop_when_solved"]:
+            if history[-1]["error"] < task.solved_below:
+                break
+        x, y = _period_data(task, settings, period)
+        clock = _Clock(amount - spent if kind == "seconds" else math.inf)
+        started = time.perf_counter()
+        fit = model.fit(
+            x,
+            y,
+            batch_size=settings["batch_size"],
+            epochs=period + 1,
+            initial_epoch=period,
+            shuffle=False,
+            callbacks=[clock, *callbacks],
+            verbose=0,
+        )
+        progress["seconds"] = spent + time.perf_counter() - started
+        error = _error(task, model, x_test, y_test)
+        history.append(
+            {
+                "step": step + clock.steps,
+                "seconds": round(progress["seconds"], 2),
+                "loss": float(fit.history["loss"][-1]),
+                "error": error,
+            }
+        )
+        # The checkpoint first, under a new name, then the progress that
+        # names it: an interruption between the two loses a period, never
+        # pairs weights with the wrong history.
+        previous = progress["checkpoint"]
+        progress["checkpoint"] = f"period-{period + 1}.weights.h5"
+        model.save_weights(os.path.join(path, progress["checkpoint"]))
+        _write(os.path.join(path, "progress.json"), progress)
+        if previous:
+            os.remove(os.path.join(path, previous))
+        if verbose > 1:
+            print(
+                f"  {settings['cell']} step {history[-1]['step']}: "
+                f"{task.error_name} {error:.4g}",
+                flush=True,
+            )
+    error = history[-1]["error"] if history else math.nan
     row = {
         "task": task.name,
         "cell": settings["cell"],
