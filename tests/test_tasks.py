@@ -127,9 +127,14 @@ def test_compare_caches_and_resumes(tmp_path):
     assert "| adding | gru | 12 |" in whole.to_markdown()
     with open(os.path.join(row["path"], "settings.json")) as f:
         assert json.load(f)["budget"] == ["steps", 4]
-    # Read back, not trained again.
+    # Read back, not trained again; unfinished runs left out on request.
     (again,) = _compare(tmp_path / "whole", gradient_flow=True)
     assert again["cached"] is True and again["error"] == row["error"]
+    assert (
+        "grad k=0/last"
+        in _compare(tmp_path / "whole", gradient_flow=True).to_markdown()
+    )
+    assert _compare(tmp_path / "whole", budget=6, cached_only=True) == []
     # Interrupted after its first evaluation, then resumed: the same
     # batches and optimizer state give the same run.
     with pytest.raises(KeyboardInterrupt):

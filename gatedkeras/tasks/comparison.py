@@ -79,21 +79,36 @@ class Table(list):
     """
 
     def to_markdown(self):
-        """The table in Markdown: one line per run."""
+        """The table in Markdown: one line per run.
+
+        With recorded gradient flows, a last column gives the gradient
+        norm at the first step over that at the last, at initialisation
+        and after training.
+        """
         error_name = self[0]["error_name"] if self else "error"
+        flows = any(row.get("flow_initial") for row in self)
         lines = [
             f"| task | cell | T | params | steps | train s | {error_name} "
-            "| baseline | solved |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---|",
-        ]
+            "| baseline | solved |" + (" grad k=0/last: init, trained |"
+                                       if flows else ""),
+            "|---|---|---:|---:|---:|---:|---:|---:|---|"
+            + ("---|" if flows else ""),
+        ]  # fmt: skip
         for row in self:
-            lines.append(
+            line = (
                 f"| {row['task']} | {row['cell']} | {row['length']} | "
                 f"{row['parameters']:,} | {row['steps']:,} | "
                 f"{row['seconds']:.0f} | {row['error']:.4g} | "
                 f"{row['baseline']:.3g} | "
                 f"{'yes' if row['solved'] else 'no'} |"
             )
+            if flows:
+                ratios = [
+                    _ratio(row.get(key))
+                    for key in ("flow_initial", "flow_final")
+                ]
+                line += f" {ratios[0]}, {ratios[1]} |"
+            lines.append(line)
         return "\n".join(lines)
 
     def __str__(self):
@@ -116,6 +131,7 @@ def compare(
     cell_options=None,
     cache_dir=os.path.join("runs", "lab"),
     callbacks=(),
+    cached_only=False,
     verbose=1,
 ):
     """Trains each cell on each length within one budget and tabulates it.
@@ -154,6 +170,9 @@ def compare(
         cache_dir: the folder of the cached runs. Defaults to `runs/lab`.
         callbacks: further Keras callbacks, passed to the `fit` of every
             period (one epoch each) of every run. Defaults to `()`.
+        cached_only: whether to tabulate the finished runs only, training
+            nothing (to look at a comparison running elsewhere). Defaults
+            to `False`.
         verbose: `0` silent, `1` a line per run, `2` also a line per
             evaluation. Defaults to `1`.
 
@@ -216,6 +235,8 @@ def compare(
             }
             path = run_folder(cache_dir, settings)
             row = _read(os.path.join(path, "result.json"))
+            if row is None and cached_only:
+                continue
             if row is None:
                 row = _train(task, settings, path, list(callbacks), verbose)
                 row["cached"] = False
@@ -389,6 +410,12 @@ def _error(task, model, x, y):
 def _flow(model, x):
     flow = diagnostics.gradient_flow(model, x[:_FLOW_SEQUENCES])
     return [float(v) for v in flow]
+
+
+def _ratio(flow):
+    if not flow or not flow[-1]:
+        return "-"
+    return f"{flow[0] / flow[-1]:.2g}"
 
 
 def _describe(row):

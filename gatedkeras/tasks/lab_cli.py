@@ -136,6 +136,11 @@ def add_arguments(parser):
         help="do not record the gradient flow before and after training",
     )
     compare.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="print the finished runs only, training nothing",
+    )
+    compare.add_argument(
         "--cache-dir",
         default="runs/lab",
         help="folder of the cached runs (default: %(default)s)",
@@ -229,6 +234,7 @@ def _run_compare(args):
         stop_when_solved=args.stop_when_solved,
         gradient_flow=args.gradient_flow,
         cache_dir=args.cache_dir,
+        cached_only=args.cached_only,
         verbose=args.verbose,
     )
     print()
