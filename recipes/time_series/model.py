@@ -273,6 +273,9 @@ class ForecastModel(keras.Model):
                 "A direct head forecasts at most its `horizon` steps. "
                 f"Received: steps={steps}, horizon={self.horizon}"
             )
+        if not self.built:
+            # Called directly rather than through `__call__`, which builds.
+            self.build()
         count = self.num_targets
         x = ops.cast(inputs, "float32")
         mean = ops.convert_to_tensor(self.mean, "float32")

@@ -100,7 +100,6 @@ def test_evaluate_reads_the_model_columns(trained):
     assert scores["windows"] == trained.metrics["val_windows"]
 
 
-@pytest.mark.backend_math
 @pytest.mark.parametrize(
     "decoder, quantiles",
     [
@@ -154,6 +153,37 @@ def test_forecast_shapes_in_each_output_mode(decoder, quantiles, tmp_path):
     np.testing.assert_allclose(
         time_series.forecast(loaded, array),
         time_series.forecast(model, array),
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+@pytest.mark.backend_math
+@pytest.mark.parametrize("decoder", ["direct", "autoregressive"])
+def test_saved_quantile_model_forecasts_alike(decoder, tmp_path):
+    """The small model of each head, through a `.keras` file, on the
+    backend under test (the shape tests above run on TensorFlow only:
+    eager JAX is slow on them)."""
+    model = ForecastModel(
+        ["y", "x"],
+        1,
+        lookback=8,
+        horizon=3,
+        mean=[5.0, 1.0],
+        std=[2.0, 1.0],
+        decoder=decoder,
+        quantiles=[0.2],
+        units=4,
+    )
+    history = np.random.default_rng(0).normal(5, 2, (8, 2))
+    out = time_series.forecast(model, history, quantiles=[0.2, 0.5])
+    assert out.shape == (3, 1, 2)
+    path = str(tmp_path / "model.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path, compile=False)
+    np.testing.assert_allclose(
+        time_series.forecast(loaded, history, quantiles=[0.2, 0.5]),
+        out,
         rtol=1e-5,
         atol=1e-5,
     )
