@@ -11,8 +11,9 @@ vanilla RNN. Gates (LSTM, GRU), diagonal recurrences (IndRNN), slow modules
 weights, and `plot_gradient_flow` draws one curve per cell.
 
 What is measured, with `wrt="state"`: the cell is stepped with its public
-step API, `cell(inputs_t, states)`, and a zero perturbation is added to the
-state entering every step. The gradient of the output at `target_step` with
+step API, `cell(inputs_t, states)`, in the engine's time loop (`lax.scan`,
+`tf.while_loop` or a Python loop), and a zero perturbation, fed in as one
+more per-step input, is added to the state entering every step. The gradient of the output at `target_step` with
 respect to the perturbation of step k is the gradient with respect to the
 state s_k entering step k (s_0 is the initial state); for a cell with
 several states (LSTM: h and c) it is taken over all of them together.
@@ -80,7 +81,7 @@ def gradient_flow(
             f"Received: loss={loss!r}"
         )
     inputs = np.asarray(ops.convert_to_numpy(inputs))
-    if inputs.ndim < 3 and wrt == "inputs" or inputs.ndim < 2:
+    if inputs.ndim < (3 if wrt == "inputs" else 2):
         raise ValueError(
             "Argument `inputs` must be a batch of sequences, "
             "(batch, timesteps, features). "
@@ -108,15 +109,15 @@ def gradient_flow(
         )
     inputs = inputs[:, : target + 1]
     if wrt == "state":
-        forward, variables = _state_forward(layer_or_model, inputs)
+        forward, sources = _state_forward(layer_or_model, inputs)
     else:
-        forward, variables = _inputs_forward(layer_or_model, inputs)
+        forward, sources = _inputs_forward(layer_or_model, inputs)
 
     batch = inputs.shape[0]
     if loss is None:
         # One copy of each sequence per output unit, each differentiating
         # its own unit: one backward pass gives the whole Jacobian.
-        width = _output_width(forward(inputs[:1], variables(1)))
+        width = _output_width(forward(inputs[:1], sources(1)))
         tiled = np.repeat(inputs, width, axis=0)
         selector = ops.convert_to_tensor(
             np.tile(np.eye(width, dtype="float32"), (batch, 1))
@@ -126,7 +127,7 @@ def gradient_flow(
             outputs = forward(tiled, perturbations)
             return ops.sum(ops.cast(outputs, "float32") * selector)
 
-        start = variables(batch * width, tiled)
+        start = sources(batch * width, tiled)
     else:
         width = 1
 
@@ -135,7 +136,7 @@ def gradient_flow(
                 ops.cast(loss(forward(inputs, perturbations)), "float32")
             )
 
-        start = variables(batch, inputs)
+        start = sources(batch, inputs)
 
     gradients = _gradients(objective, start)
     squares = _squared_norms_per_step(gradients, wrt, target + 1)
@@ -148,7 +149,7 @@ def gradient_flow(
 
 def _state_forward(layer_or_model, inputs):
     """`forward(x, perturbations)` stepping the cell, and the zero
-    perturbations `variables(batch, x=None)` it takes: one time-major
+    perturbations `sources(batch, x=None)` it takes: one time-major
     tensor per state."""
     before, rnn, after = _split(layer_or_model)
     _build(layer_or_model, inputs)
@@ -157,7 +158,7 @@ def _state_forward(layer_or_model, inputs):
     sizes = _state_sizes(cell.state_size)
     dtype = getattr(cell, "compute_dtype", "float32")
 
-    def variables(batch, x=None):
+    def sources(batch, x=None):
         return [ops.zeros((steps, batch, size), dtype) for size in sizes]
 
     def step(inputs_t, states):
@@ -189,14 +190,14 @@ def _state_forward(layer_or_model, inputs):
             y = layer(y, training=False)
         return _last_step(y)
 
-    return forward, variables
+    return forward, sources
 
 
 def _inputs_forward(layer_or_model, inputs):
     """`forward(x, [x])`: the model on its (differentiated) inputs."""
     _build(layer_or_model, inputs)
 
-    def variables(batch, x=None):
+    def sources(batch, x=None):
         return [ops.convert_to_tensor(x if x is not None else inputs[:batch])]
 
     def forward(x, perturbations):
@@ -205,7 +206,7 @@ def _inputs_forward(layer_or_model, inputs):
             outputs = outputs[0]
         return _last_step(outputs)
 
-    return forward, variables
+    return forward, sources
 
 
 def _split(layer_or_model):
@@ -248,41 +249,41 @@ def _build(layer_or_model, inputs):
         layer_or_model(inputs[:1], training=False)
 
 
-def _gradients(objective, variables):
-    """Gradients of the scalar `objective(variables)` w.r.t. `variables`
+def _gradients(objective, sources):
+    """Gradients of the scalar `objective(sources)` w.r.t. the `sources`
     (a list of tensors), as NumPy arrays; zeros where it does not depend
     on one (a Clockwork RNN's integer clock)."""
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
 
-        def core(variables):
+        def core(sources):
             with tf.GradientTape() as tape:
-                tape.watch(variables)
-                value = objective(variables)
+                tape.watch(sources)
+                value = objective(sources)
             return tape.gradient(
                 value,
-                variables,
+                sources,
                 unconnected_gradients=tf.UnconnectedGradients.ZERO,
             )
 
         # One graph rather than eager ops step by step.
-        gradients = tf.function(core)(variables)
+        gradients = tf.function(core)(sources)
     elif backend == "jax":
         import jax
 
         # Compiled whole: the loop's body is traced once either way, and
         # op-by-op dispatch of the backward pass is slower than compiling.
-        gradients = jax.jit(jax.grad(objective))(variables)
+        gradients = jax.jit(jax.grad(objective))(sources)
     elif backend == "torch":
         import torch
 
-        variables = [v.detach().requires_grad_(True) for v in variables]
-        value = objective(variables)
-        gradients = torch.autograd.grad(value, variables, allow_unused=True)
+        sources = [v.detach().requires_grad_(True) for v in sources]
+        value = objective(sources)
+        gradients = torch.autograd.grad(value, sources, allow_unused=True)
         gradients = [
             torch.zeros_like(v) if g is None else g
-            for g, v in zip(gradients, variables)
+            for g, v in zip(gradients, sources)
         ]
     else:
         raise NotImplementedError(
