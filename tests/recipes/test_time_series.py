@@ -269,41 +269,35 @@ def test_preset_loads_and_forecasts():
 
 
 def test_command_line_train_and_forecast(tmp_path, capsys):
+    """Trains on a CSV file with a missing value (filled on request), a
+    covariate and quantiles, then forecasts from it."""
+    csv = str(tmp_path / "series.csv")
+    frame = synthetic_series.frame(600)
+    frame.iloc[100, 0] = np.nan
+    frame.to_csv(csv, index_label="time")
     run = str(tmp_path / "run")
+    flags = ["--units", "4", "--lookback", "24", "--horizon", "6"]
+    flags += ["--epochs", "1", "--steps-per-epoch", "2"]
+    flags += ["--no-tensorboard", "--verbose", "0"]
     status = cli.main(
-        [
-            "train",
-            "time-series",
-            "--output-dir",
-            run,
-            "--units",
-            "4",
-            "--lookback",
-            "24",
-            "--horizon",
-            "6",
-            "--epochs",
-            "1",
-            "--steps-per-epoch",
-            "2",
-            "--quantiles",
-            "0.1",
-            "0.9",
-            "--no-tensorboard",
-            "--verbose",
-            "0",
-        ]
+        ["train", "time-series", "--data", csv, "--output-dir", run]
+        + ["--targets", "load", "--covariates", "temperature"]
+        + ["--fill", "interpolate", "--quantiles", "0.1", "0.9"]
+        + flags
     )
     assert status == 0
     out = capsys.readouterr().out
     assert "test_mase:" in out and run in out
-    csv = str(tmp_path / "history.csv")
-    _history(40).to_csv(csv, index_label="time")
-    assert cli.main(["forecast", run, "--data", csv, "--quantiles", "0.9"]) == 0
+    # The history's missing value is an error unless filled.
+    assert cli.main(["forecast", run, "--data", csv]) == 2
+    assert "missing values" in capsys.readouterr().err
+    forecast = ["forecast", run, "--data", csv, "--fill", "interpolate"]
+    assert cli.main(forecast + ["--quantiles", "0.1", "0.9"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "time,load_q0.9,solar_q0.9" and len(lines) == 7
+    assert lines[0] == "time,load_q0.1,load_q0.9" and len(lines) == 7
+    assert lines[1].startswith("2026-01-26 00:00:00,")
     written = str(tmp_path / "forecast.csv")
-    assert cli.main(["forecast", run, "--data", csv, "--output", written]) == 0
+    assert cli.main(forecast + ["--output", written]) == 0
     assert len(pd.read_csv(written)) == 6
     assert cli.main(["forecast", run]) == 2
     assert "--data" in capsys.readouterr().err
