@@ -12,6 +12,7 @@ import pytest
 import scipy.io.wavfile
 
 from gatedkeras import cli
+from gatedkeras import metrics
 from gatedkeras.data import audio
 from gatedkeras.data import synthetic_audio
 from recipes import optimization
@@ -379,3 +380,47 @@ def test_command_line_list_settings(monkeypatch, capsys):
     assert cli.main(argv) == 0
     assert calls[1]["valid_speakers"] is None
     assert "test_accuracy: 1.0" in capsys.readouterr().out
+
+
+FSDD = os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "shared", "data", "fsdd"
+)
+
+
+def test_unknown_preset():
+    with pytest.raises(ValueError, match=r"Known presets: \["):
+        speech.from_preset("no_such_preset")
+
+
+@pytest.mark.backend_math
+@pytest.mark.parametrize("name", speech.presets())
+def test_every_preset_loads_and_runs(name):
+    """Every shipped preset loads offline and reads raw audio; on real FSDD
+    clips (where ../shared/data is, as in CI) it gets them right."""
+    model = speech.from_preset(name)
+    card = speech.model_card(name)
+    noise = np.random.default_rng(0).normal(0, 0.1, 4000).astype("float32")
+    if model.task == "classify":
+        assert "accuracy" in card
+        assert speech.predict(model, noise)[0] in model.labels
+    else:
+        assert "WER" in card
+        assert isinstance(speech.transcribe(model, noise)[0], str)
+    recordings = os.path.join(FSDD, "recordings")
+    if not os.path.isdir(recordings):
+        return
+    # Held-out recordings 0-4 of a speaker no preset trains on for
+    # transcription, and that the classifier only tests on.
+    paths = [
+        os.path.join(recordings, f"{digit}_theo_0.wav") for digit in range(10)
+    ]
+    if model.task == "classify":
+        predicted = speech.predict(model, paths)
+        assert sum(a == str(b) for b, a in enumerate(predicted)) >= 9
+    else:
+        gap = np.zeros(800, "float32")
+        wave = np.concatenate(
+            [piece for p in paths[::2] for piece in (audio.read_wav(p), gap)]
+        )
+        heard = speech.transcribe(model, wave)[0]
+        assert metrics.wer([heard], ["0 2 4 6 8"]) <= 40, heard
