@@ -164,7 +164,13 @@ def _predict(model, inputs, horizon):
         )
         for i in range(0, len(inputs), _BATCH)
     ]
-    return np.concatenate(parts)
+    outputs = np.concatenate(parts)
+    if model.quantiles:
+        # Quantiles trained separately can cross; sorting them
+        # (rearrangement, Chernozhukov et al. 2010) never raises the
+        # pinball loss.
+        outputs = np.sort(outputs, axis=-1)
+    return outputs
 
 
 def _seasonal_naive(series, origins, horizon):

@@ -26,7 +26,8 @@ Heads:
 With `quantiles`, each step predicts those quantiles of every target,
 trained with the pinball loss (Koenker and Bassett 1978); the median
 (0.5, always included) is the point forecast and, for the autoregressive
-decoder, what is fed back.
+decoder, what is fed back. `forecast()` sorts the quantiles of each step,
+so they never cross.
 """
 
 import keras

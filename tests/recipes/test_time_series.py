@@ -137,6 +137,9 @@ def test_forecast_shapes_in_each_output_mode(decoder, quantiles, tmp_path):
             "solar_q0.1",
             "solar_q0.9",
         ]
+        # Untrained quantiles would cross; forecasts never do.
+        spread = time_series.forecast(model, array, quantiles=levels)
+        assert (np.diff(spread, axis=-1) >= 0).all()
         median = time_series.forecast(model, array, quantiles=[0.5])[..., 0]
         np.testing.assert_allclose(
             median, time_series.forecast(model, array), rtol=1e-6
