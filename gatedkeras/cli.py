@@ -525,6 +525,10 @@ def _time_series_flags():
         "decoder": dict(choices=model.DECODERS),
         "level": dict(choices=model.LEVELS),
         "loss": dict(choices=config.LOSSES),
+        "fill": dict(
+            choices=("interpolate", "ffill", None),
+            metavar="{interpolate,ffill,none}",
+        ),
         "cell": dict(type=_layer_name, choices=layers.names()),
         "schedule": dict(choices=_schedules()),
     }
