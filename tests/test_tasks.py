@@ -166,6 +166,8 @@ def test_compare_bad_arguments(tmp_path):
         _compare(tmp_path, cells=["lstn"])
     with pytest.raises(ValueError, match="Received: units=0"):
         _compare(tmp_path, units=0)
+    with pytest.raises(ValueError, match="Received: learning_rate=-0.1"):
+        _compare(tmp_path, learning_rate=-0.1)
     with pytest.raises(ValueError, match="clockwork_rnn"):
         _compare(tmp_path, cells=["clockwork_rnn"], units=12)
     with pytest.raises(ValueError, match="Received: cells=\\[\\]"):

@@ -210,6 +210,11 @@ def compare(
                 f"Argument `{name}` must be a positive integer. "
                 f"Received: {name}={value!r}"
             )
+    if not isinstance(learning_rate, (int, float)) or not learning_rate > 0:
+        raise ValueError(
+            "Argument `learning_rate` must be a positive number. "
+            f"Received: learning_rate={learning_rate!r}"
+        )
     options = dict(cell_options or {})
     for cell in cells:
         layers.spec(cell).validate({"units": units, **options})
