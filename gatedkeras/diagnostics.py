@@ -13,10 +13,12 @@ weights, and `plot_gradient_flow` draws one curve per cell.
 What is measured, with `wrt="state"`: the cell is stepped with its public
 step API, `cell(inputs_t, states)`, in the engine's time loop (`lax.scan`,
 `tf.while_loop` or a Python loop), and a zero perturbation, fed in as one
-more per-step input, is added to the state entering every step. The gradient of the output at `target_step` with
-respect to the perturbation of step k is the gradient with respect to the
-state s_k entering step k (s_0 is the initial state); for a cell with
-several states (LSTM: h and c) it is taken over all of them together.
+more per-step input, is added to the state entering every step. The
+gradient of the output at `target_step` with respect to the perturbation of
+step k is the gradient with respect to the state s_k entering step k (s_0
+is the initial state); for a cell with several states (LSTM: h and c) it is
+taken over all of them together. Values below float32's smallest number
+come out as 0.
 Without a `loss`, the output's full Jacobian is used: the result is its
 Frobenius norm ||dy_t / ds_k||, per sequence, averaged over the batch (the
 batch is tiled once per output unit, so one backward pass gives every row
