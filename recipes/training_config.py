@@ -9,6 +9,7 @@ settings.
 
 import contextlib
 import dataclasses
+import typing
 from typing import ClassVar
 from typing import Optional
 
@@ -91,6 +92,11 @@ class TrainingConfig:
 
     def validate(self):
         """Raises `ValueError` naming the first setting that is invalid."""
+        for field in dataclasses.fields(self):
+            # One name where a list of names is asked for is a list of one.
+            value = getattr(self, field.name)
+            if isinstance(value, str) and _takes_a_list(field.type):
+                setattr(self, field.name, [value])
         self.cell = layers.spec(self.cell).name
         if not isinstance(self.cell_options, dict):
             raise ValueError(
@@ -164,6 +170,15 @@ class TrainingConfig:
                 f"{sorted(fields)}. Received: {settings}"
             )
         return cls(**settings)
+
+
+def _takes_a_list(annotation):
+    """Whether a field annotated `annotation` (`list[str]`,
+    `Optional[list[str]]`) holds a list."""
+    kinds = (annotation, *typing.get_args(annotation))
+    return any(
+        kind is list or typing.get_origin(kind) is list for kind in kinds
+    )
 
 
 def check_int(name, value, low):

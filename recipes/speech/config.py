@@ -131,10 +131,6 @@ class Config(TrainingConfig):
             if getattr(self, name) is None:
                 raise ValueError(f"`{name}` must be a number of seconds > 0.")
             check_positive(name, getattr(self, name))
-        for name in ("test_speakers", "valid_speakers"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                setattr(self, name, [value])
 
     def load_options(self):
         """The arguments of `gatedkeras.data.audio.load` these settings

@@ -105,10 +105,6 @@ class Config(TrainingConfig):
         # The command line passes list items as text, and a bare
         # `--quantiles` as an empty list.
         self.quantiles = check_quantiles(self.quantiles or None)
-        for name in ("targets", "covariates"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                setattr(self, name, [value])
 
     def load_options(self):
         """The arguments of `gatedkeras.data.series.load` these settings
