@@ -57,6 +57,11 @@ class Config(TrainingConfig):
         2, "SpecAugment frequency masks per clip in training (0: none)"
     )
     frequency_mask_bins: int = setting(6, "widest frequency mask, in bins")
+    frequency_warp: float = setting(
+        0.0,
+        "vocal tract length perturbation in training: each clip's mel axis "
+        "is warped by a factor from 1 - this to 1 + this (0: none)",
+    )
     conv_filters: int = setting(
         64,
         "filters of the two-layer convolutional front end before the "

@@ -6,7 +6,9 @@ Features follow the usual recipe for recurrent acoustic models: a log-mel
 spectrogram (`keras.layers.MelSpectrogram`, in dB below each clip's own
 peak), normalised per utterance and mel bin over the utterance's own
 frames, with SpecAugment's time and frequency masks in training (Park et
-al. 2019, arXiv 1904.08779).
+al. 2019, arXiv 1904.08779) and, optionally, a random warp of each
+utterance's frequency axis, vocal tract length perturbation (Jaitly and
+Hinton 2013), which makes one voice sound like many.
 A classifier averages the top layer's outputs over the valid frames; a
 transcriber emits, per frame, a distribution over the symbols and the CTC
 blank (Graves et al. 2006), index 0 as `keras.ops.ctc_loss` expects.
@@ -24,6 +26,10 @@ TASKS = ("classify", "transcribe")
 # Dynamic range of the log-mel features below each clip's loudest value, as
 # `keras.layers.MelSpectrogram`'s `top_db`.
 TOP_DB = 80.0
+# Where the frequency warp's straight stretch ends, as a fraction of the mel
+# axis: Jaitly and Hinton's F_hi is 0.6 of the Nyquist frequency (4.8 of
+# 8 kHz), which lies about 0.8 of the way up a mel axis.
+WARP_KNEE = 0.8
 LEVELS = ("word", "char")
 
 
@@ -65,6 +71,12 @@ class SpeechModel(keras.Model):
             Defaults to `2`.
         frequency_mask_bins: the widest frequency mask, in mel bins.
             Defaults to `6`.
+        frequency_warp: vocal tract length perturbation in training: each
+            utterance's mel axis is stretched by a factor drawn uniformly
+            from `[1 - frequency_warp, 1 + frequency_warp]`, piecewise
+            linearly so that the lowest and highest bins stay in place
+            (Jaitly and Hinton's warp, applied to mel bins rather than
+            Hertz). `0` turns it off. Defaults to `0.0`.
         conv_filters: filters of a two-layer causal convolutional front
             end (kernel 5, ReLU), or `0` for none. Defaults to `0`.
         subsampling: time stride of the front end's first convolution.
@@ -114,6 +126,7 @@ class SpeechModel(keras.Model):
         time_mask_ratio=0.2,
         frequency_masks=2,
         frequency_mask_bins=6,
+        frequency_warp=0.0,
         conv_filters=0,
         subsampling=2,
         units=128,
@@ -165,6 +178,16 @@ class SpeechModel(keras.Model):
         ):
             check_int(name, value, 0)
         if not (
+            isinstance(frequency_warp, (int, float))
+            and not isinstance(frequency_warp, bool)
+            and 0 <= frequency_warp < 0.5
+        ):
+            raise ValueError(
+                "`frequency_warp` must be a fraction in [0, 0.5) (0.1 warps "
+                "by factors from 0.9 to 1.1). Received: "
+                f"frequency_warp={frequency_warp!r}"
+            )
+        if not (
             isinstance(time_mask_ratio, (int, float))
             and 0 <= time_mask_ratio <= 1
         ):
@@ -195,6 +218,7 @@ class SpeechModel(keras.Model):
         self.time_mask_ratio = time_mask_ratio
         self.frequency_masks = frequency_masks
         self.frequency_mask_bins = frequency_mask_bins
+        self.frequency_warp = frequency_warp
         self.conv_filters = conv_filters
         self.subsampling = subsampling
         self.units = units
@@ -333,6 +357,9 @@ class SpeechModel(keras.Model):
             ops.where(weights > 0, mel, -200.0), axis=(1, 2), keepdims=True
         )
         mel = ops.maximum(mel, peak - TOP_DB)
+        if training and self.frequency_warp:
+            # Before the normalisation, which then sees the warped voice.
+            mel = self._warp_frequencies(mel)
         count = ops.maximum(ops.sum(weights, axis=1, keepdims=True), 1.0)
         mean = ops.sum(mel * weights, axis=1, keepdims=True) / count
         variance = (
@@ -383,6 +410,33 @@ class SpeechModel(keras.Model):
             )
         return mel * keep
 
+    def _warp_frequencies(self, mel):
+        # Output bin b reads input position w(b), the inverse of Jaitly and
+        # Hinton's map f -> alpha * f below the knee and a straight line to
+        # the top bin above it, so 0 and the top bin stay fixed.
+        top = float(self.mel_bins - 1)
+        batch = ops.shape(mel)[0]
+        alpha = 1.0 + self.frequency_warp * (
+            2.0 * keras.random.uniform((batch, 1), seed=self.seed_generator)
+            - 1.0
+        )
+        knee = WARP_KNEE * top * ops.minimum(alpha, 1.0)
+        bins = ops.cast(ops.arange(self.mel_bins), "float32")[None, :]
+        below = bins / alpha
+        above = top - (top - bins) * (top - knee / alpha) / (top - knee)
+        position = ops.clip(ops.where(bins <= knee, below, above), 0.0, top)
+        low = ops.floor(position)
+        fraction = (position - low)[:, None, :]
+        low = ops.cast(low, "int32")
+        high = ops.minimum(low + 1, self.mel_bins - 1)
+        shape = ops.shape(mel)
+
+        def take(index):
+            index = ops.broadcast_to(index[:, None, :], shape)
+            return ops.take_along_axis(mel, index, axis=2)
+
+        return take(low) * (1.0 - fraction) + take(high) * fraction
+
     def _uniform(self, shape, high):
         values = keras.random.randint(shape, 0, high, seed=self.seed_generator)
         return ops.cast(values, "int32")
@@ -426,6 +480,7 @@ class SpeechModel(keras.Model):
             "time_mask_ratio": self.time_mask_ratio,
             "frequency_masks": self.frequency_masks,
             "frequency_mask_bins": self.frequency_mask_bins,
+            "frequency_warp": self.frequency_warp,
             "conv_filters": self.conv_filters,
             "subsampling": self.subsampling,
             "units": self.units,

@@ -136,6 +136,7 @@ def _train(data, config, started):
         time_mask_ratio=config.time_mask_ratio,
         frequency_masks=config.frequency_masks,
         frequency_mask_bins=config.frequency_mask_bins,
+        frequency_warp=config.frequency_warp,
         conv_filters=config.conv_filters,
         subsampling=config.subsampling,
         units=config.units,

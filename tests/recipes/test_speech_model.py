@@ -103,6 +103,49 @@ def test_features_do_not_depend_on_louder_batch_mates():
     assert_close(together[:frames], alone[:frames], atol=1e-4)
 
 
+def _warp_reference(alpha, bins, knee_fraction):
+    """Jaitly and Hinton's map, inverted: the input position each output
+    bin reads, for warp factor `alpha`, in NumPy."""
+    top = bins - 1.0
+    knee = knee_fraction * top * min(alpha, 1.0)
+    b = np.arange(bins, dtype="float64")
+    above = top - (top - b) * (top - knee / alpha) / (top - knee)
+    return np.clip(np.where(b <= knee, b / alpha, above), 0, top)
+
+
+@pytest.mark.backend_math
+def test_frequency_warp_follows_the_vtlp_map():
+    """On a ramp across the mel bins (bin b holds b), linear interpolation is
+    exact, so the warped rows are the positions the map reads: each row is
+    the reference map for its own factor, within [0.8, 1.2]."""
+    from recipes.speech.model import WARP_KNEE
+
+    model = _model(frequency_warp=0.2)
+    bins = model.mel_bins
+    ramp = np.tile(np.arange(bins, dtype="float32"), (6, 3, 1))
+    warped = to_numpy(model._warp_frequencies(ramp))
+    factors = set()
+    for row in warped:
+        assert_close(row[0], row[1], atol=1e-6)  # every frame alike
+        alpha = 1.0 / row[0, 1]  # the first bin is below the knee
+        assert 0.8 - 1e-4 <= alpha <= 1.2 + 1e-4
+        expected = _warp_reference(alpha, bins, WARP_KNEE)
+        assert_close(row[0], expected, atol=1e-4)
+        assert row[0, 0] == 0 and row[0, -1] == bins - 1
+        factors.add(round(float(alpha), 4))
+    assert len(factors) == 6  # one factor per utterance
+
+
+def test_frequency_warp_only_in_training():
+    model = _model(frequency_warp=0.2, time_masks=0, frequency_masks=0)
+    plain_model = _model(time_masks=0, frequency_masks=0)
+    waves, lengths = _batch()
+    plain = to_numpy(plain_model.features(waves, lengths, training=True)[0])
+    assert_close(to_numpy(model.features(waves, lengths)[0]), plain)
+    warped = to_numpy(model.features(waves, lengths, training=True)[0])
+    assert np.abs(warped - plain).max() > 0.1
+
+
 def test_spec_augment_masks_only_in_training():
     model = _model(time_masks=2, time_mask_frames=5, frequency_masks=2)
     waves, lengths = _batch()
@@ -148,6 +191,8 @@ def test_bad_arguments():
         SpeechModel(["a"], time_mask_ratio=1.5)
     with pytest.raises(ValueError, match=r"Known layers"):
         SpeechModel(["a"], cell="nope")
+    with pytest.raises(ValueError, match=r"frequency_warp=0.5"):
+        SpeechModel(["a"], frequency_warp=0.5)
     with pytest.raises(ValueError, match=r"conv_filters=-1"):
         SpeechModel(["a"], conv_filters=-1)
     assert ops.shape(SpeechModel(["a"]).frame_lengths(np.array([80])))[0] == 1
