@@ -1,5 +1,6 @@
-"""Callbacks the recipes add to `fit`: timing, a time budget, and the best
-checkpoint written atomically."""
+"""How every recipe runs `fit`: the callbacks it adds (timing, a time
+budget, the best checkpoint written atomically, resume, TensorBoard) and
+the best weights restored at the end."""
 
 import json
 import math
@@ -32,6 +33,53 @@ def standard(config, path, model):
             keras.callbacks.TensorBoard(os.path.join(path, "logs"))
         )
     return callbacks, best
+
+
+def fit(
+    trainer,
+    config,
+    path,
+    model,
+    train_data,
+    validation_data,
+    first_callbacks=(),
+    **options,
+):
+    """Runs `trainer.fit` over `train_data` as `config` asks, with the
+    `standard` callbacks (after `first_callbacks`), then loads the best
+    checkpoint's weights into `model`.
+
+    Args:
+        trainer: the compiled `keras.Model` that trains `model`.
+        config: the recipe's `TrainingConfig`.
+        path: the run folder.
+        model: the model whose best weights are kept.
+        train_data: a `tf.data.Dataset` of one epoch.
+        validation_data: what `fit` takes as `validation_data`.
+        first_callbacks: callbacks to run before the standard ones.
+            Defaults to `()`.
+        **options: further arguments of `fit`.
+
+    Returns:
+        The `keras.callbacks.History`.
+    """
+    callbacks, best = standard(config, path, model)
+    if config.steps_per_epoch:
+        # Keras epochs then end at steps_per_epoch, wherever that falls in
+        # the data, and the next one goes on from there.
+        train_data = train_data.repeat()
+    history = trainer.fit(
+        train_data,
+        epochs=config.epochs,
+        steps_per_epoch=config.steps_per_epoch,
+        validation_data=validation_data,
+        shuffle=False,
+        callbacks=[*first_callbacks, *callbacks],
+        verbose=config.fit_verbose,
+        **options,
+    )
+    best.restore_best()
+    return history
 
 
 class EpochTimer(keras.callbacks.Callback):

@@ -125,25 +125,16 @@ def _train(data, config, started):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         jit_compile=config.fit_jit_compile,
     )
-    callbacks, best = recipe_callbacks.standard(config, path, model)
-    if carry:
-        callbacks.insert(0, ResetStates(trainer))
-    dataset = train_data.dataset(config.seed)
-    if config.steps_per_epoch:
-        # Keras epochs then end at steps_per_epoch, wherever that falls in
-        # the text, and the next one goes on from there.
-        dataset = dataset.repeat()
-    history = trainer.fit(
-        dataset,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        validation_data=(valid_x, valid_y),
+    history = recipe_callbacks.fit(
+        trainer,
+        config,
+        path,
+        model,
+        train_data.dataset(config.seed),
+        (valid_x, valid_y),
+        first_callbacks=[ResetStates(trainer)] if carry else (),
         validation_batch_size=config.batch_size,
-        shuffle=False,
-        callbacks=callbacks,
-        verbose=config.fit_verbose,
     )
-    best.restore_best()
     metrics = _final_metrics(model, ids, config)
     if data == "synthetic":
         metrics.update(_synthetic_metrics(model, splits, config))

@@ -175,19 +175,9 @@ def _train(data, config, started):
         optimizer=optimization.optimizer(config, steps * config.epochs),
         jit_compile=config.fit_jit_compile,
     )
-    callbacks, best = recipe_callbacks.standard(config, path, model)
-    if config.steps_per_epoch:
-        train_data = train_data.repeat()
-    history = trainer.fit(
-        train_data,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        validation_data=valid_data,
-        shuffle=False,
-        callbacks=callbacks,
-        verbose=config.fit_verbose,
+    history = recipe_callbacks.fit(
+        trainer, config, path, model, train_data, valid_data
     )
-    best.restore_best()
     metrics = {}
     for name, prefix in (("valid", "val"), ("test", "test")):
         if splits.count(name, config.lookback, config.horizon):

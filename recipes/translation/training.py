@@ -210,19 +210,9 @@ def _train(data, config, started):
         loss=SmoothedCrossEntropy(config.label_smoothing, tokenizer.pad_id),
         jit_compile=config.fit_jit_compile,
     )
-    callbacks, best = recipe_callbacks.standard(config, path, model)
-    if config.steps_per_epoch:
-        train_data = train_data.repeat()
-    history = trainer.fit(
-        train_data,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        validation_data=valid_data,
-        shuffle=False,
-        callbacks=callbacks,
-        verbose=config.fit_verbose,
+    history = recipe_callbacks.fit(
+        trainer, config, path, model, train_data, valid_data
     )
-    best.restore_best()
     metrics = _final_metrics(model, splits, config)
     if data == "synthetic":
         metrics.update(
