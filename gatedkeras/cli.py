@@ -693,10 +693,9 @@ def _run_train(args):
     return 0
 
 
-# --- generate -----------------------------------------------------------
-
-
-def _add_generate_arguments(parser):
+def _add_preset_arguments(parser):
+    """The model a command loads, and `--list`, which every command that
+    loads one takes."""
     parser.add_argument(
         "model",
         nargs="?",
@@ -709,6 +708,13 @@ def _add_generate_arguments(parser):
         action="store_true",
         help="print the names of the pretrained presets and exit",
     )
+
+
+# --- generate -----------------------------------------------------------
+
+
+def _add_generate_arguments(parser):
+    _add_preset_arguments(parser)
     parser.add_argument(
         "--prompt",
         default="",
@@ -794,23 +800,12 @@ def _run_generate(args):
 
 
 def _add_translate_arguments(parser):
-    parser.add_argument(
-        "model",
-        nargs="?",
-        metavar="PRESET_OR_PATH",
-        help="a preset name (see --list), the model.keras a training run "
-        "wrote, or the run's folder",
-    )
+    _add_preset_arguments(parser)
     parser.add_argument(
         "sentences",
         nargs="*",
         metavar="SENTENCE",
         help="sentences to translate; none: read one per line from stdin",
-    )
-    parser.add_argument(
-        "--list",
-        action="store_true",
-        help="print the names of the pretrained presets and exit",
     )
     parser.add_argument(
         "--beam-width",
@@ -856,24 +851,13 @@ def _run_translate(args):
 
 
 def _add_transcribe_arguments(parser):
-    parser.add_argument(
-        "model",
-        nargs="?",
-        metavar="PRESET_OR_PATH",
-        help="a preset name (see --list), the model.keras a training run "
-        "wrote, or the run's folder",
-    )
+    _add_preset_arguments(parser)
     parser.add_argument(
         "files",
         nargs="*",
         metavar="FILE.wav",
         help="wav files, any sample rate; none: read one path per line "
         "from stdin",
-    )
-    parser.add_argument(
-        "--list",
-        action="store_true",
-        help="print the names of the pretrained presets and exit",
     )
     parser.add_argument(
         "--beam-width",
@@ -911,23 +895,12 @@ def _run_transcribe(args):
 
 
 def _add_forecast_arguments(parser):
-    parser.add_argument(
-        "model",
-        nargs="?",
-        metavar="PRESET_OR_PATH",
-        help="a preset name (see --list), the model.keras a training run "
-        "wrote, or the run's folder",
-    )
+    _add_preset_arguments(parser)
     parser.add_argument(
         "--data",
         help="the history: a CSV file (a time column, then the model's "
         "input columns) or 'statsmodels:<name>'; the forecast starts "
         "after its last step",
-    )
-    parser.add_argument(
-        "--list",
-        action="store_true",
-        help="print the names of the pretrained presets and exit",
     )
     parser.add_argument(
         "--horizon",
