@@ -684,7 +684,8 @@ def _split(clips, indices, split_by, test_speakers, valid_speakers, seed, data):
             # choose the checkpoint.
             rest = [i for i, w in enumerate(which) if w == "train"]
             order = np.random.default_rng(seed).permutation(rest)
-            for index in order[: max(1, round(len(rest) * 0.1))]:
+            num_valid = max(1, round(len(rest) * _RANDOM_FRACTIONS[1]))
+            for index in order[:num_valid]:
                 which[index] = "valid"
             how = (
                 f"split by speaker: test {test}, valid a random 10% of the "
