@@ -19,9 +19,12 @@ from recipes.language_model.presets import model_card
 from recipes.language_model.presets import presets
 from recipes.language_model.training import TrainResult
 from recipes.language_model.training import train
+from recipes.language_model.tuning import HyperModel
+from recipes.language_model.tuning import tune
 
 __all__ = [
     "Config",
+    "HyperModel",
     "LanguageModel",
     "TrainResult",
     "evaluate",
@@ -30,4 +33,5 @@ __all__ = [
     "model_card",
     "presets",
     "train",
+    "tune",
 ]

@@ -25,9 +25,12 @@ from recipes.speech.presets import model_card
 from recipes.speech.presets import presets
 from recipes.speech.training import TrainResult
 from recipes.speech.training import train
+from recipes.speech.tuning import HyperModel
+from recipes.speech.tuning import tune
 
 __all__ = [
     "Config",
+    "HyperModel",
     "SpeechModel",
     "TrainResult",
     "evaluate",
@@ -37,4 +40,5 @@ __all__ = [
     "presets",
     "train",
     "transcribe",
+    "tune",
 ]

@@ -27,10 +27,13 @@ from recipes.time_series.presets import model_card
 from recipes.time_series.presets import presets
 from recipes.time_series.training import TrainResult
 from recipes.time_series.training import train
+from recipes.time_series.tuning import HyperModel
+from recipes.time_series.tuning import tune
 
 __all__ = [
     "Config",
     "ForecastModel",
+    "HyperModel",
     "TrainResult",
     "evaluate",
     "forecast",
@@ -39,4 +42,5 @@ __all__ = [
     "presets",
     "score",
     "train",
+    "tune",
 ]

@@ -24,9 +24,12 @@ from recipes.translation.presets import model_card
 from recipes.translation.presets import presets
 from recipes.translation.training import TrainResult
 from recipes.translation.training import train
+from recipes.translation.tuning import HyperModel
+from recipes.translation.tuning import tune
 
 __all__ = [
     "Config",
+    "HyperModel",
     "TrainResult",
     "Translator",
     "evaluate",
@@ -36,4 +39,5 @@ __all__ = [
     "presets",
     "train",
     "translate",
+    "tune",
 ]
