@@ -12,6 +12,8 @@
     gatedkeras train speech [--task transcribe] ...  train a speech model
     gatedkeras transcribe NAME_OR_PATH a.wav b.wav   transcribe or classify
     gatedkeras train time-series [--data CSV] ...    train a forecaster
+    gatedkeras tune language-model --max-trials 20 [--tuner hyperband] ...
+                                                     search a recipe's settings
     gatedkeras forecast NAME_OR_PATH --data CSV      forecast the next steps
     gatedkeras lab compare --cells lstm,gru --lengths 50,200
                                                      cells on long-range tasks
@@ -396,7 +398,7 @@ def _add_setting(parser, field, annotation, extra):
             f"{field.name}: {annotation}"
         )
     keywords.update(extra)
-    parser.add_argument(
+    return parser.add_argument(
         setting_flag(field), help=f"{help} (default: %(default)s)", **keywords
     )
 
@@ -690,6 +692,141 @@ def _run_train(args):
         print(f"{name}: {value}")
     recipe.report(result, settings, args)
     print(f"\noutput: {result.path}")
+    return 0
+
+
+# --- tune ---------------------------------------------------------------
+
+# Settings `tune` sets itself in each trial, or takes as its own flag.
+_NOT_FIXED = ("output_dir", "overwrite")
+
+
+def _add_tune_arguments(parser):
+    from recipes import tuning
+
+    subparsers = parser.add_subparsers(
+        title="recipes",
+        dest="recipe",
+        required=True,
+        help="the model to tune; `gatedkeras tune <recipe> --help` lists "
+        "its settings",
+    )
+    for recipe in RECIPES.values():
+        subparser = subparsers.add_parser(
+            recipe.name,
+            help=recipe.help,
+            description=(
+                f"Search the settings of the {recipe.name} recipe with "
+                "keras-tuner: each trial is one `gatedkeras train "
+                f"{recipe.name}` run in DIRECTORY/trial_<id>/run. Prints "
+                "the best trial, its settings and the best trials; every "
+                "trial is in DIRECTORY/trials.csv. Running again with the "
+                "same --directory resumes a stopped search. For several "
+                "machines, set KERASTUNER_TUNER_ID (chief on one, a "
+                "distinct name on each worker), KERASTUNER_ORACLE_IP and "
+                "KERASTUNER_ORACLE_PORT, and run the same command on each."
+            ),
+        )
+        subparser.add_argument(
+            "--data",
+            default="synthetic",
+            help=f"{recipe.data_help} (default: %(default)s)",
+        )
+        search = subparser.add_argument_group("search")
+        search.add_argument(
+            "--tuner",
+            choices=tuning.TUNERS,
+            default="bayesian",
+            help="the search algorithm (default: %(default)s)",
+        )
+        search.add_argument(
+            "--max-trials",
+            type=_int_at_least(1),
+            default=None,
+            help="trials to run; with hyperband, a cap on its schedule, "
+            "which --epochs and --factor size (default: 10; hyperband: "
+            "the whole schedule)",
+        )
+        search.add_argument(
+            "--directory",
+            default=None,
+            help="the search's folder; a stopped search there resumes "
+            "(default: runs/tune-<recipe>)",
+        )
+        search.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="start over in a folder that holds a search",
+        )
+        search.add_argument(
+            "--objective",
+            default=None,
+            help="the metric to optimise, e.g. val_loss (default: the "
+            "recipe's)",
+        )
+        search.add_argument(
+            "--cells",
+            nargs="+",
+            type=_layer_name,
+            choices=layers.names(),
+            default=None,
+            metavar="CELL",
+            help="the layers searched (default: every registered layer)",
+        )
+        search.add_argument(
+            "--factor",
+            type=_int_at_least(2),
+            default=3,
+            help="hyperband's reduction factor (default: %(default)s)",
+        )
+        config = recipe.settings()
+        group = subparser.add_argument_group(
+            "fixed settings",
+            f"the fields of {recipe.config}: one given is the same in every "
+            "trial, and not searched",
+        )
+        annotations = typing.get_type_hints(config)
+        extra = recipe.flags()
+        for field in dataclasses.fields(config):
+            if field.name in _NOT_FIXED:
+                continue
+            is_dict = _unwrap_optional(annotations[field.name])[0] is dict
+            # Only the flags given are settings; the rest is searched or
+            # keeps the recipe's default.
+            default = {} if is_dict else argparse.SUPPRESS
+            action = _add_setting(
+                group,
+                field,
+                annotations[field.name],
+                {**extra.get(field.name, {}), "default": default},
+            )
+            action.help = action.help.replace(" (default: %(default)s)", "")
+
+
+def _run_tune(args):
+    recipe = RECIPES[args.recipe]
+    fixed = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(recipe.settings())
+        if field.name not in _NOT_FIXED and getattr(args, field.name, {}) != {}
+    }
+    module = importlib.import_module(recipe.module)
+    try:
+        result = module.tune(
+            data=args.data,
+            tuner=args.tuner,
+            max_trials=args.max_trials,
+            directory=args.directory,
+            overwrite=args.overwrite,
+            objective=args.objective,
+            cells=args.cells,
+            factor=args.factor,
+            **fixed,
+        )
+    except (ValueError, FileNotFoundError) as error:
+        return _fail(error)
+    if result is not None:
+        print(f"\noutput: {result.path}")
     return 0
 
 
@@ -1008,6 +1145,20 @@ COMMANDS = (
         ),
         add_arguments=_add_train_arguments,
         run=_run_train,
+    ),
+    Command(
+        name="tune",
+        help="search a recipe's settings with keras-tuner: "
+        + ", ".join(RECIPES),
+        description=(
+            "Search the settings of a recipe (the cell and its own "
+            "arguments, width, depth, dropout, learning rate, clipping and "
+            "the recipe's knobs) with keras-tuner's Bayesian optimisation, "
+            "random search or Hyperband. `gatedkeras tune <recipe> --help` "
+            "lists the flags; a setting given as a flag is fixed."
+        ),
+        add_arguments=_add_tune_arguments,
+        run=_run_tune,
     ),
     Command(
         name="generate",
