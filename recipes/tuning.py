@@ -127,8 +127,10 @@ class HyperModel(keras_tuner.HyperModel):
         self.build(searched)
         names = {hp.name for hp in searched.space}
         fixed = keras_tuner.HyperParameters()
-        for name, value in self.fixed.items():
+        for name in self.fixed:
             if name in names:
+                # As the recipe's checks leave it: "LSTM" is "lstm".
+                value = getattr(self.defaults, name)
                 # hp.Fixed holds scalars; None (no clipping, no attention)
                 # shows as "none", and `settings` reads the real value.
                 scalar = isinstance(value, (bool, int, float, str))
@@ -577,7 +579,11 @@ def _record_search(path, hypermodel, tuner, objective):
 
 
 def _result(search, path, goal):
-    trials = sorted(search.oracle.trials.values(), key=lambda t: t.trial_id)
+    # Trial ids are numbers, zero-padded to the digits of max_trials,
+    # which a resumed search may raise.
+    trials = sorted(
+        search.oracle.trials.values(), key=lambda t: int(t.trial_id)
+    )
     table = [_row(trial, goal.name) for trial in trials]
     _write_csv(os.path.join(path, CSV_NAME), table)
     best = search.oracle.get_best_trials(1)
