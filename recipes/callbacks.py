@@ -9,6 +9,7 @@ import time
 
 import keras
 
+from recipes import distribution
 from recipes import optimization
 from recipes import run_folder
 
@@ -49,13 +50,17 @@ def fit(
     `standard` callbacks (after `first_callbacks`), then loads the best
     checkpoint's weights into `model`.
 
+    Call it inside `config.distribution_scope()`, where `trainer` was
+    created and compiled: on several replicas every batch is cut to a
+    multiple of them (`recipes.distribution.even_batches`).
+
     Args:
         trainer: the compiled `keras.Model` that trains `model`.
         config: the recipe's `TrainingConfig`.
         path: the run folder.
         model: the model whose best weights are kept.
         train_data: a `tf.data.Dataset` of one epoch.
-        validation_data: what `fit` takes as `validation_data`.
+        validation_data: a `tf.data.Dataset` of batches, or `None`.
         first_callbacks: callbacks to run before the standard ones.
             Defaults to `()`.
         **options: further arguments of `fit`.
@@ -64,6 +69,8 @@ def fit(
         The `keras.callbacks.History`.
     """
     callbacks, best = standard(config, path, model)
+    train_data = distribution.even_batches(train_data)
+    validation_data = distribution.even_batches(validation_data)
     if config.steps_per_epoch:
         # Keras epochs then end at steps_per_epoch, wherever that falls in
         # the data, and the next one goes on from there.

@@ -8,6 +8,7 @@ settings.
 """
 
 import contextlib
+import copy
 import dataclasses
 import typing
 from typing import ClassVar
@@ -16,6 +17,7 @@ from typing import Optional
 import keras
 
 from gatedkeras import layers
+from recipes import distribution
 
 SCHEDULES = ("constant", "plateau", "step", "cosine")
 
@@ -86,6 +88,13 @@ class TrainingConfig:
     )
     tensorboard: bool = setting(True, "write TensorBoard logs")
     verbose: str = setting("auto", "Keras progress output: 'auto', 0, 1 or 2")
+    distribute: Optional[str] = setting(
+        None,
+        "train on several devices: 'mirrored', 'multi_worker_mirrored' or "
+        "'tpu' (TensorFlow backend), 'data_parallel' (JAX); batch_size is "
+        "then the global batch (None: one device; from Python also a "
+        "tf.distribute.Strategy or keras.distribution.DataParallel)",
+    )
 
     def __post_init__(self):
         self.validate()
@@ -121,6 +130,7 @@ class TrainingConfig:
             )
         for name in ("learning_rate", "clipnorm", "time_budget"):
             check_positive(name, getattr(self, name))
+        distribution.check(self.distribute)
         if not 0 < self.decay_factor <= 1:
             raise ValueError(
                 "`decay_factor` must be in (0, 1]. Received: "
@@ -128,7 +138,20 @@ class TrainingConfig:
             )
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        """The settings as JSON-able values; a strategy or distribution
+        object is recorded by its class name."""
+        settings = {}
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if field.name == "distribute":
+                value = distribution.describe(value)
+            settings[field.name] = copy.deepcopy(value)
+        return settings
+
+    def distribution_scope(self):
+        """`recipes.distribution.scope` of `distribute` and `batch_size`:
+        the recipes build, compile and fit their models inside it."""
+        return distribution.scope(self.distribute, self.batch_size)
 
     @property
     def fit_jit_compile(self):

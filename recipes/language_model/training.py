@@ -24,6 +24,7 @@ from keras import ops
 from gatedkeras.data import text as text_source
 from gatedkeras.data.tokenizer import Tokenizer
 from recipes import callbacks as recipe_callbacks
+from recipes import distribution
 from recipes import optimization
 from recipes import run_folder
 from recipes.language_model import inference
@@ -105,36 +106,36 @@ def _train(data, config, started):
         )
     valid_x, valid_y = valid_data
 
-    model = LanguageModel(
-        tokenizer,
-        cell=config.cell,
-        units=config.units,
-        num_layers=config.num_layers,
-        embedding_dim=config.embedding_dim,
-        dropout=config.dropout,
-        tie_weights=config.tied,
-        cell_options=config.cell_options,
-        init_scale=config.init_scale,
-    )
-    carry = config.batching == "contiguous"
-    trainer = StateCarryingTrainer(model, config.batch_size, carry)
-    trainer.build()
-    steps = config.steps_per_epoch or train_data.steps
-    trainer.compile(
-        optimizer=optimization.optimizer(config, steps * config.epochs),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=config.fit_jit_compile,
-    )
-    history = recipe_callbacks.fit(
-        trainer,
-        config,
-        path,
-        model,
-        train_data.dataset(config.seed),
-        (valid_x, valid_y),
-        first_callbacks=[ResetStates(trainer)] if carry else (),
-        validation_batch_size=config.batch_size,
-    )
+    with config.distribution_scope():
+        model = LanguageModel(
+            tokenizer,
+            cell=config.cell,
+            units=config.units,
+            num_layers=config.num_layers,
+            embedding_dim=config.embedding_dim,
+            dropout=config.dropout,
+            tie_weights=config.tied,
+            cell_options=config.cell_options,
+            init_scale=config.init_scale,
+        )
+        carry = config.batching == "contiguous"
+        trainer = StateCarryingTrainer(model, config.batch_size, carry)
+        trainer.build()
+        steps = config.steps_per_epoch or train_data.steps
+        trainer.compile(
+            optimizer=optimization.optimizer(config, steps * config.epochs),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=config.fit_jit_compile,
+        )
+        history = recipe_callbacks.fit(
+            trainer,
+            config,
+            path,
+            model,
+            train_data.dataset(config.seed),
+            _validation_batches(valid_x, valid_y, config.batch_size),
+            first_callbacks=[ResetStates(trainer)] if carry else (),
+        )
     metrics = _final_metrics(model, ids, config)
     if data == "synthetic":
         metrics.update(_synthetic_metrics(model, splits, config))
@@ -152,9 +153,17 @@ class StateCarryingTrainer(keras.Model):
     continue row i of the previous one. In inference it calls the model
     from a zero state, so Keras's validation sees independent windows.
 
+    Under a `tf.distribute` strategy (create the trainer in its scope) each
+    replica carries the states of its own rows: the variables hold one
+    replica's slice of the batch and are synchronised on read, so every
+    replica keeps its own copy. The strategy gives each replica the same
+    slice of every batch (rows `r * B / R` to `(r + 1) * B / R` of the
+    global batch `B` on replica `r` of `R`), so each row still continues
+    itself. On JAX the variables hold the whole batch, as one device's do.
+
     Args:
         language_model: the `LanguageModel` to train.
-        batch_size: the fixed number of rows per batch.
+        batch_size: the fixed number of rows per (global) batch.
         carry_state: whether states carry across training batches.
         **kwargs: base `keras.Model` arguments.
     """
@@ -166,8 +175,9 @@ class StateCarryingTrainer(keras.Model):
         self.carry_state = carry_state
         self.state_variables = []
         if carry_state:
+            rows = distribution.replica_batch_size(batch_size)
             for index, states in enumerate(
-                language_model.get_initial_state(batch_size)
+                language_model.get_initial_state(rows)
             ):
                 self.state_variables.append(
                     [
@@ -175,6 +185,10 @@ class StateCarryingTrainer(keras.Model):
                             ops.zeros(state.shape, "float32"),
                             trainable=False,
                             autocast=False,
+                            # One copy per replica; a read outside the
+                            # step (a backup) sees the first replica's.
+                            synchronization="on_read",
+                            aggregation="only_first_replica",
                             name=f"carried_state_{index}_{i}",
                         )
                         for i, state in enumerate(states)
@@ -271,6 +285,12 @@ def _training_batches(ids, config):
     x = x[:, :cut].reshape(batch, count, length).transpose(1, 0, 2)
     y = y[:, :cut].reshape(batch, count, length).transpose(1, 0, 2)
     return _Batches(x, y, shuffle=False, batch_size=batch)
+
+
+def _validation_batches(x, y, batch_size):
+    import tensorflow as tf
+
+    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size)
 
 
 def _windows(ids, length):
