@@ -17,6 +17,7 @@ from keras import ops
 
 from gatedkeras.data import audio
 from recipes import callbacks as recipe_callbacks
+from recipes import distribution
 from recipes import optimization
 from recipes import run_folder
 from recipes.speech import batches
@@ -107,9 +108,13 @@ class SpeechTrainer(keras.Model):
             return super().compute_loss(
                 x, y, y_pred, sample_weight, training=training
             )
-        loss = ops.mean(self.speech_model.ctc_loss(x[1], y, y_pred))
+        losses = self.speech_model.ctc_loss(x[1], y, y_pred)
+        # The mean over the clips of the global batch, as this replica's
+        # share of it under a strategy.
+        loss = distribution.global_mean(ops.sum(losses), ops.shape(losses)[0])
         for extra in self.losses:
-            loss = loss + ops.cast(ops.sum(extra), loss.dtype)
+            extra = distribution.replica_share(ops.sum(extra))
+            loss = loss + ops.cast(extra, loss.dtype)
         return loss
 
 
@@ -122,70 +127,75 @@ def _train(data, config, started):
         lambda: _Labels(_label_set(splits.train, config)),
         lambda saved: _Labels(saved["labels"]),
     ).labels
-    model = SpeechModel(
-        labels,
-        task=config.task,
-        level=config.level,
-        cell=config.cell,
-        sample_rate=config.sample_rate,
-        mel_bins=config.mel_bins,
-        frame_length=config.frame_length,
-        frame_step=config.frame_step,
-        time_masks=config.time_masks,
-        time_mask_frames=config.time_mask_frames,
-        time_mask_ratio=config.time_mask_ratio,
-        frequency_masks=config.frequency_masks,
-        frequency_mask_bins=config.frequency_mask_bins,
-        frequency_warp=config.frequency_warp,
-        conv_filters=config.conv_filters,
-        subsampling=config.subsampling,
-        units=config.units,
-        num_layers=config.num_layers,
-        bidirectional=config.bidirectional,
-        dropout=config.dropout,
-        cell_options=config.cell_options,
-        seed=config.seed,
-    )
-    bucket = batches.bucket_samples(model, config.bucket_seconds)
-    train_clips = batches.encode(model, splits.train)
-    valid_clips = batches.encode(model, splits.valid)
-    for name, encoded, clips in (
-        ("training", train_clips, splits.train),
-        ("validation", valid_clips, splits.valid),
-    ):
-        _warn_left_out(name, encoded, clips)
-    if not len(train_clips):
-        raise ValueError(
-            "No training clip can be trained on: "
-            f"{train_clips.left_out}. Received: data={data!r}"
+    with config.distribution_scope():
+        model = SpeechModel(
+            labels,
+            task=config.task,
+            level=config.level,
+            cell=config.cell,
+            sample_rate=config.sample_rate,
+            mel_bins=config.mel_bins,
+            frame_length=config.frame_length,
+            frame_step=config.frame_step,
+            time_masks=config.time_masks,
+            time_mask_frames=config.time_mask_frames,
+            time_mask_ratio=config.time_mask_ratio,
+            frequency_masks=config.frequency_masks,
+            frequency_mask_bins=config.frequency_mask_bins,
+            frequency_warp=config.frequency_warp,
+            conv_filters=config.conv_filters,
+            subsampling=config.subsampling,
+            units=config.units,
+            num_layers=config.num_layers,
+            bidirectional=config.bidirectional,
+            dropout=config.dropout,
+            cell_options=config.cell_options,
+            seed=config.seed,
         )
-    train_data = batches.dataset(
-        train_clips, config.batch_size, bucket, shuffle=True, seed=config.seed
-    )
-    valid_data = (
-        batches.dataset(valid_clips, config.batch_size, bucket)
-        if len(valid_clips)
-        else None
-    )
-    trainer = SpeechTrainer(model)
-    trainer.build()
-    steps = config.steps_per_epoch or batches.steps(
-        train_clips, config.batch_size, bucket
-    )
-    classify = config.task == "classify"
-    trainer.compile(
-        optimizer=optimization.optimizer(config, steps * config.epochs),
-        loss=(
-            keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-            if classify
+        bucket = batches.bucket_samples(model, config.bucket_seconds)
+        train_clips = batches.encode(model, splits.train)
+        valid_clips = batches.encode(model, splits.valid)
+        for name, encoded, clips in (
+            ("training", train_clips, splits.train),
+            ("validation", valid_clips, splits.valid),
+        ):
+            _warn_left_out(name, encoded, clips)
+        if not len(train_clips):
+            raise ValueError(
+                "No training clip can be trained on: "
+                f"{train_clips.left_out}. Received: data={data!r}"
+            )
+        train_data = batches.dataset(
+            train_clips,
+            config.batch_size,
+            bucket,
+            shuffle=True,
+            seed=config.seed,
+        )
+        valid_data = (
+            batches.dataset(valid_clips, config.batch_size, bucket)
+            if len(valid_clips)
             else None
-        ),
-        metrics=["accuracy"] if classify else None,
-        jit_compile=config.fit_jit_compile,
-    )
-    history = recipe_callbacks.fit(
-        trainer, config, path, model, train_data, valid_data
-    )
+        )
+        trainer = SpeechTrainer(model)
+        trainer.build()
+        steps = config.steps_per_epoch or batches.steps(
+            train_clips, config.batch_size, bucket
+        )
+        classify = config.task == "classify"
+        trainer.compile(
+            optimizer=optimization.optimizer(config, steps * config.epochs),
+            loss=(
+                keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+                if classify
+                else None
+            ),
+            metrics=["accuracy"] if classify else None,
+            jit_compile=config.fit_jit_compile,
+        )
+        history = recipe_callbacks.fit(
+            trainer, config, path, model, train_data, valid_data
+        )
     metrics = {}
     for name, prefix in (("valid", "val"), ("test", "test")):
         clips = getattr(splits, name)

@@ -18,6 +18,7 @@ from keras import ops
 
 from gatedkeras.data import series as series_source
 from recipes import callbacks as recipe_callbacks
+from recipes import distribution
 from recipes import optimization
 from recipes import run_folder
 from recipes.time_series import inference
@@ -116,15 +117,19 @@ class ForecastTrainer(keras.Model):
             guess = (ops.cast(y_pred, "float32") - mean[:, None]) / std[:, None]
             error = truth[..., None] - guess
             levels = ops.convert_to_tensor(model.quantiles, "float32")
-            loss = ops.mean(ops.maximum(levels * error, (levels - 1.0) * error))
+            losses = ops.maximum(levels * error, (levels - 1.0) * error)
         else:
             error = truth - (ops.cast(y_pred, "float32") - mean) / std
             if self.loss_name == "mse":
-                loss = ops.mean(ops.square(error))
+                losses = ops.square(error)
             else:
-                loss = ops.mean(ops.abs(error))
+                losses = ops.abs(error)
+        # The mean over the global batch, as this replica's share of it
+        # under a strategy.
+        loss = distribution.global_mean(ops.sum(losses), ops.size(losses))
         for extra in self.losses:
-            loss = loss + ops.cast(ops.sum(extra), loss.dtype)
+            extra = distribution.replica_share(ops.sum(extra))
+            loss = loss + ops.cast(extra, loss.dtype)
         return loss
 
 
@@ -137,47 +142,48 @@ def _train(data, config, started):
         lambda: _Statistics(*splits.statistics()),
         lambda saved: _Statistics(saved["mean"], saved["std"]),
     )
-    model = ForecastModel(
-        splits.columns,
-        splits.targets,
-        lookback=config.lookback,
-        horizon=config.horizon,
-        mean=statistics.mean,
-        std=statistics.std,
-        season=splits.season,
-        freq=splits.freq,
-        decoder=config.decoder,
-        quantiles=config.quantiles,
-        level=config.level,
-        highway=config.highway,
-        cell=config.cell,
-        units=config.units,
-        num_layers=config.num_layers,
-        dropout=config.dropout,
-        cell_options=config.cell_options,
-    )
-    windows = dict(
-        lookback=config.lookback,
-        horizon=config.horizon,
-        batch_size=config.batch_size,
-    )
-    train_data = splits.windows(
-        "train", shuffle=True, seed=config.seed, **windows
-    )
-    valid_data = splits.windows("valid", **windows)
-    trainer = ForecastTrainer(model, loss_name=config.loss)
-    trainer.build()
-    steps = config.steps_per_epoch or math.ceil(
-        splits.count("train", config.lookback, config.horizon)
-        / config.batch_size
-    )
-    trainer.compile(
-        optimizer=optimization.optimizer(config, steps * config.epochs),
-        jit_compile=config.fit_jit_compile,
-    )
-    history = recipe_callbacks.fit(
-        trainer, config, path, model, train_data, valid_data
-    )
+    with config.distribution_scope():
+        model = ForecastModel(
+            splits.columns,
+            splits.targets,
+            lookback=config.lookback,
+            horizon=config.horizon,
+            mean=statistics.mean,
+            std=statistics.std,
+            season=splits.season,
+            freq=splits.freq,
+            decoder=config.decoder,
+            quantiles=config.quantiles,
+            level=config.level,
+            highway=config.highway,
+            cell=config.cell,
+            units=config.units,
+            num_layers=config.num_layers,
+            dropout=config.dropout,
+            cell_options=config.cell_options,
+        )
+        windows = dict(
+            lookback=config.lookback,
+            horizon=config.horizon,
+            batch_size=config.batch_size,
+        )
+        train_data = splits.windows(
+            "train", shuffle=True, seed=config.seed, **windows
+        )
+        valid_data = splits.windows("valid", **windows)
+        trainer = ForecastTrainer(model, loss_name=config.loss)
+        trainer.build()
+        steps = config.steps_per_epoch or math.ceil(
+            splits.count("train", config.lookback, config.horizon)
+            / config.batch_size
+        )
+        trainer.compile(
+            optimizer=optimization.optimizer(config, steps * config.epochs),
+            jit_compile=config.fit_jit_compile,
+        )
+        history = recipe_callbacks.fit(
+            trainer, config, path, model, train_data, valid_data
+        )
     metrics = {}
     for name, prefix in (("valid", "val"), ("test", "test")):
         if splits.count(name, config.lookback, config.horizon):

@@ -19,6 +19,7 @@ from gatedkeras.data import parallel
 from gatedkeras.data import synthetic_parallel
 from gatedkeras.data.subword import SubwordTokenizer
 from recipes import callbacks as recipe_callbacks
+from recipes import distribution
 from recipes import optimization
 from recipes import run_folder
 from recipes.translation import batches
@@ -132,7 +133,10 @@ class SmoothedCrossEntropy(keras.losses.Loss):
                 self.label_smoothing * uniform
             )
         weights = ops.cast(ops.not_equal(y_true, self.pad_id), "float32")
-        return ops.sum(nll * weights) / ops.maximum(ops.sum(weights), 1.0)
+        # Over the real tokens of the global batch, under a strategy too.
+        return distribution.global_mean(
+            ops.sum(nll * weights), ops.sum(weights)
+        )
 
     def get_config(self):
         return {
@@ -186,33 +190,34 @@ def _train(data, config, started):
     valid_data = batches.dataset(
         valid_sources, valid_targets, tokenizer, config.batch_size
     )
-    model = Translator(
-        tokenizer,
-        cell=config.cell,
-        attention=config.attention,
-        units=config.units,
-        num_layers=config.num_layers,
-        embedding_dim=config.embedding_dim,
-        bidirectional=config.bidirectional,
-        dropout=config.dropout,
-        tie_embeddings=config.tie_embeddings,
-        cell_options=config.cell_options,
-        max_length=config.max_length,
-        source_language=splits.source_language,
-        target_language=splits.target_language,
-        seed=config.seed,
-    )
-    trainer = TranslationTrainer(model)
-    trainer.build()
-    steps = config.steps_per_epoch or int(train_data.cardinality())
-    trainer.compile(
-        optimizer=optimization.optimizer(config, steps * config.epochs),
-        loss=SmoothedCrossEntropy(config.label_smoothing, tokenizer.pad_id),
-        jit_compile=config.fit_jit_compile,
-    )
-    history = recipe_callbacks.fit(
-        trainer, config, path, model, train_data, valid_data
-    )
+    with config.distribution_scope():
+        model = Translator(
+            tokenizer,
+            cell=config.cell,
+            attention=config.attention,
+            units=config.units,
+            num_layers=config.num_layers,
+            embedding_dim=config.embedding_dim,
+            bidirectional=config.bidirectional,
+            dropout=config.dropout,
+            tie_embeddings=config.tie_embeddings,
+            cell_options=config.cell_options,
+            max_length=config.max_length,
+            source_language=splits.source_language,
+            target_language=splits.target_language,
+            seed=config.seed,
+        )
+        trainer = TranslationTrainer(model)
+        trainer.build()
+        steps = config.steps_per_epoch or int(train_data.cardinality())
+        trainer.compile(
+            optimizer=optimization.optimizer(config, steps * config.epochs),
+            loss=SmoothedCrossEntropy(config.label_smoothing, tokenizer.pad_id),
+            jit_compile=config.fit_jit_compile,
+        )
+        history = recipe_callbacks.fit(
+            trainer, config, path, model, train_data, valid_data
+        )
     metrics = _final_metrics(model, splits, config)
     if data == "synthetic":
         metrics.update(
