@@ -6,6 +6,7 @@ import json
 import math
 import os
 import time
+import warnings
 
 import keras
 
@@ -75,16 +76,21 @@ def fit(
         # Keras epochs then end at steps_per_epoch, wherever that falls in
         # the data, and the next one goes on from there.
         train_data = train_data.repeat()
-    history = trainer.fit(
-        train_data,
-        epochs=config.epochs,
-        steps_per_epoch=config.steps_per_epoch,
-        validation_data=validation_data,
-        shuffle=False,
-        callbacks=[*first_callbacks, *callbacks],
-        verbose=config.fit_verbose,
-        **options,
-    )
+    with warnings.catch_warnings():
+        # Keras says an input "ran out of data" whenever a dataset of
+        # unknown length ends (cut batches have one); here training data
+        # repeats when steps_per_epoch is set, so only whole passes end.
+        warnings.filterwarnings("ignore", "Your input ran out of data")
+        history = trainer.fit(
+            train_data,
+            epochs=config.epochs,
+            steps_per_epoch=config.steps_per_epoch,
+            validation_data=validation_data,
+            shuffle=False,
+            callbacks=[*first_callbacks, *callbacks],
+            verbose=config.fit_verbose,
+            **options,
+        )
     best.restore_best()
     return history
 
