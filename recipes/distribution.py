@@ -143,8 +143,9 @@ def scope(distribute, batch_size):
     Yields:
         The number of replicas.
 
-    >>> with scope(None, batch_size=32) as count:
-    ...     count
+    >>> from recipes import distribution
+    >>> with distribution.scope(None, batch_size=32) as replicas:
+    ...     print(replicas)
     1
     """
     target = resolve(distribute)
