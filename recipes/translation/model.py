@@ -405,6 +405,12 @@ class Translator(keras.Model):
             tuple(flat_states) + (feed,),
             initial_output=feed,
         )
+        # The cells cache their dropout masks until reset, as keras.layers.RNN
+        # resets them after its loop: kept, a mask would be reused by the
+        # next batch (and, traced on TensorFlow, read from a finished graph).
+        for layer in self.decoder_layers:
+            layer.cell.reset_dropout_mask()
+            layer.cell.reset_recurrent_dropout_mask()
         return ops.transpose(outputs, (1, 0, 2))
 
     def _dropout_masks(self, steps, batch):

@@ -59,7 +59,10 @@ def _model(tokenizer, cell="gru", attention="bahdanau", **options):
         attention=attention,
         units=8,
         embedding_dim=6,
-        cell_options=CELL_OPTIONS.get(cell),
+        cell_options={
+            **CELL_OPTIONS.get(cell, {}),
+            **options.pop("cell_options", {}),
+        },
         seed=1,
         **options,
     )
@@ -142,6 +145,28 @@ def test_step_matches_teacher_forcing_for_every_cell(tokenizer, cell):
     )
     assert np.all(weights[padding] == 0)
     assert np.std(expected) > 0.1
+
+
+@pytest.mark.backend_math
+@pytest.mark.parametrize("option", ["dropout", "recurrent_dropout"])
+def test_each_training_pass_draws_new_cell_dropout_masks(tokenizer, option):
+    """The attention decoder runs its cells' steps itself, so it must clear
+    their cached dropout masks as keras.layers.RNN does: else every batch
+    reuses the first mask, and on TensorFlow a second traced function
+    reads a tensor of the first (InaccessibleTensorError)."""
+    model = _model(tokenizer, cell_options={option: 0.5}, num_layers=2)
+    source, target = _batch(tokenizer)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        for _ in range(2):
+            traced = tf.function(lambda s, t: model((s, t), training=True))
+            assert np.all(np.isfinite(to_numpy(traced(source, target))))
+    model((source, target), training=True)
+    for layer in model.decoder_layers:
+        # keras's DropoutRNNCell caches its masks in these until reset.
+        assert getattr(layer.cell, "_dropout_mask", None) is None
+        assert getattr(layer.cell, "_recurrent_dropout_mask", None) is None
 
 
 @pytest.mark.backend_math

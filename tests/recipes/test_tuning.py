@@ -51,10 +51,6 @@ TINY = {
         "vocabulary_size": 64,
         "beam_width": 1,
         "evaluation_pairs": 8,
-        # A GRU with input or recurrent dropout fails inside the translator
-        # on TensorFlow (a dropout mask made in one tf.function graph, used
-        # in another), which is not what this test is about.
-        "cell_options": {"dropout": 0.0, "recurrent_dropout": 0.0},
     },
     "speech": {
         "units": 8,
