@@ -69,6 +69,7 @@ class HyperModel(keras_tuner.HyperModel):
         **fixed: settings of the recipe's `Config` held fixed in every
             trial (a searched one is not searched).
 
+    >>> import keras_tuner
     >>> from recipes import time_series
     >>> hypermodel = time_series.HyperModel(cells=["gru"], epochs=2)
     >>> config = hypermodel.build(keras_tuner.HyperParameters())

@@ -18,6 +18,7 @@ class HyperModel(tuning.HyperModel):
         **fixed: `Config` settings held fixed in every trial.
 
     >>> import keras_tuner
+    >>> from recipes.language_model import HyperModel
     >>> hypermodel = HyperModel(cells=["lstm", "gru"], epochs=2)
     >>> hypermodel.build(keras_tuner.HyperParameters()).sequence_length
     32

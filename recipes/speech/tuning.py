@@ -18,6 +18,7 @@ class HyperModel(tuning.HyperModel):
         **fixed: `Config` settings held fixed in every trial; `task`
             chooses the objectives.
 
+    >>> from recipes.speech import Config, HyperModel
     >>> HyperModel(task="transcribe").objectives(Config(task="transcribe"))
     {'val_wer': 'min', 'val_cer': 'min', 'val_loss': 'min'}
     """

@@ -18,6 +18,7 @@ class HyperModel(tuning.HyperModel):
         **fixed: `Config` settings held fixed in every trial.
 
     >>> import keras_tuner
+    >>> from recipes.time_series import HyperModel
     >>> hypermodel = HyperModel(cells=["gru"], lookback=48)
     >>> hypermodel.build(keras_tuner.HyperParameters()).lookback
     48

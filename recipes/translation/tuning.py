@@ -19,6 +19,7 @@ class HyperModel(tuning.HyperModel):
         **fixed: `Config` settings held fixed in every trial.
 
     >>> import keras_tuner
+    >>> from recipes.translation import HyperModel
     >>> hypermodel = HyperModel(cells=["gru"], attention="luong")
     >>> hypermodel.build(keras_tuner.HyperParameters()).attention
     'luong'
