@@ -44,27 +44,33 @@ def encode(model, clips):
     and counted in `Encoded.left_out`, never dropped silently: the recipe
     warns about them, and `evaluate` still scores them by accuracy or WER.
     """
-    index = {label: i for i, label in enumerate(model.labels)}
     waves, targets = [], []
     left_out = {"unknown_label": 0, "too_short": 0}
     for wave, label in zip(clips.audio, clips.labels):
-        if model.task == "classify":
-            if label not in index:
-                left_out["unknown_label"] += 1
-                continue
-            target = index[label]
-        else:
-            symbols = model.symbols(label)
-            if any(symbol not in index for symbol in symbols):
-                left_out["unknown_label"] += 1
-                continue
-            target = [index[symbol] + 1 for symbol in symbols]
-            if ctc_frames_needed(target) > frame_count(model, len(wave)):
-                left_out["too_short"] += 1
-                continue
+        target, reason = target_of(model, wave, label)
+        if reason:
+            left_out[reason] += 1
+            continue
         waves.append(np.asarray(wave, "float32"))
         targets.append(target)
     return Encoded(waves, targets, left_out)
+
+
+def target_of(model, wave, label):
+    """`(target, None)` for a clip the model's loss can score, else
+    `(None, reason)` with the `Encoded.left_out` reason."""
+    index = {label: i for i, label in enumerate(model.labels)}
+    if model.task == "classify":
+        if label not in index:
+            return None, "unknown_label"
+        return index[label], None
+    symbols = model.symbols(label)
+    if any(symbol not in index for symbol in symbols):
+        return None, "unknown_label"
+    target = [index[symbol] + 1 for symbol in symbols]
+    if ctc_frames_needed(target) > frame_count(model, len(wave)):
+        return None, "too_short"
+    return target, None
 
 
 def ctc_frames_needed(target):

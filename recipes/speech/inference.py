@@ -106,9 +106,29 @@ def score_clips(model, clips, beam_width=1):
     """`evaluate` on a `gatedkeras.data.audio.Clips`."""
     if not len(clips):
         raise ValueError("Expected at least one clip to score. Received: 0")
-    outputs = _decode(model, list(clips.audio), beam_width)
-    encoded = batches.encode(model, clips)
-    loss = _mean_loss(model, encoded) if len(encoded) else float("nan")
+    waves = [np.asarray(wave, "float32") for wave in clips.audio]
+    targets = [
+        batches.target_of(model, wave, label)[0]
+        for wave, label in zip(waves, clips.labels)
+    ]
+    outputs = [None] * len(waves)
+    total, scored = 0.0, 0
+    # One pass: the logits that are decoded also give the loss.
+    for rows, logits, lengths in _batches(model, waves):
+        for row, output in zip(
+            rows, _outputs(model, logits, lengths, beam_width)
+        ):
+            outputs[row] = output
+        keep = [k for k, row in enumerate(rows) if targets[row] is not None]
+        if keep:
+            total += _loss_sum(
+                model,
+                [targets[rows[k]] for k in keep],
+                ops.take(logits, np.array(keep), axis=0),
+                lengths[keep],
+            )
+            scored += len(keep)
+    loss = total / scored if scored else float("nan")
     if model.task == "classify":
         correct = sum(o == r for o, r in zip(outputs, clips.labels))
         return {
@@ -187,28 +207,33 @@ def _waves(model, audio):
 
 
 def _batches(model, waves):
-    """Yields `(rows, logits, frames)` for batches of clips of similar
-    length, logits as NumPy."""
+    """Yields `(rows, logits, lengths)` for batches of clips of similar
+    length: the clips' indices, their logits and their lengths in
+    samples."""
     run = _logits_function(model)
     bucket = batches.bucket_samples(model, _BUCKET_SECONDS)
     order = np.argsort([len(w) for w in waves], kind="stable")
     for start in range(0, len(order), _BATCH):
         rows = order[start : start + _BATCH]
         batch, lengths = batches.pad([waves[i] for i in rows], bucket)
-        logits = run(batch, lengths)
-        frames = model.frame_lengths(lengths)
-        yield rows, logits, frames
+        yield rows, run(batch, lengths), lengths
+
+
+def _outputs(model, logits, lengths, beam_width=1):
+    """The label, or transcript, of each row of a batch's logits."""
+    if model.task == "classify":
+        best = np.argmax(ops.convert_to_numpy(logits), axis=-1)
+        return [model.labels[index] for index in best]
+    frames = model.frame_lengths(lengths)
+    return ctc_transcripts(model, logits, frames, beam_width)
 
 
 def _decode(model, waves, beam_width=1):
     outputs = [None] * len(waves)
-    for rows, logits, frames in _batches(model, waves):
-        if model.task == "classify":
-            best = np.argmax(ops.convert_to_numpy(logits), axis=-1)
-            found = [model.labels[index] for index in best]
-        else:
-            found = ctc_transcripts(model, logits, frames, beam_width)
-        for row, output in zip(rows, found):
+    for rows, logits, lengths in _batches(model, waves):
+        for row, output in zip(
+            rows, _outputs(model, logits, lengths, beam_width)
+        ):
             outputs[row] = output
     return outputs
 
@@ -242,35 +267,31 @@ def ctc_transcripts(model, logits, frames, beam_width=1):
     ]
 
 
-def _mean_loss(model, encoded):
-    order = np.argsort([len(w) for w in encoded.waves], kind="stable")
-    total = 0.0
-    bucket = batches.bucket_samples(model, _BUCKET_SECONDS)
-    run = _logits_function(model)
-    for start in range(0, len(order), _BATCH):
-        rows = order[start : start + _BATCH]
-        batch, lengths = batches.pad([encoded.waves[i] for i in rows], bucket)
-        logits = run(batch, lengths)
-        if model.task == "classify":
-            targets = np.array([encoded.targets[i] for i in rows], "int32")
-            losses = keras.losses.sparse_categorical_crossentropy(
-                targets, logits, from_logits=True
-            )
-        else:
-            width = max(1, max(len(encoded.targets[i]) for i in rows))
-            targets = np.zeros((len(rows), width), "int32")
-            for row, i in enumerate(rows):
-                targets[row, : len(encoded.targets[i])] = encoded.targets[i]
-            losses = model.ctc_loss(lengths, targets, logits)
-        total += float(ops.convert_to_numpy(ops.sum(losses)))
-    return total / len(order)
+def _loss_sum(model, targets, logits, lengths):
+    """The summed loss of a batch of clips with targets."""
+    if model.task == "classify":
+        losses = keras.losses.sparse_categorical_crossentropy(
+            np.array(targets, "int32"), logits, from_logits=True
+        )
+    else:
+        width = max(1, max(len(target) for target in targets))
+        padded = np.zeros((len(targets), width), "int32")
+        for row, target in enumerate(targets):
+            padded[row, : len(target)] = target
+        losses = model.ctc_loss(lengths, padded, logits)
+    return float(ops.convert_to_numpy(ops.sum(losses)))
 
 
 def _logits_function(model):
     fn = getattr(model, "_logits_function", None)
     if fn is None:
+        # Clip lengths vary, so a batch's width does too: on TensorFlow,
+        # one shape-relaxed graph serves every width, where XLA would
+        # compile each (seconds apiece, more than scoring a split takes).
         fn = compile_function(
-            lambda waves, lengths: model((waves, lengths)), model
+            lambda waves, lengths: model((waves, lengths)),
+            model,
+            jit_compile=False,
         )
         model._logits_function = fn
     return fn
