@@ -573,7 +573,9 @@ def _check_resume(path, hypermodel, tuner, objective, overwrite):
 def _record_search(path, hypermodel, tuner, objective):
     os.makedirs(path, exist_ok=True)
     record = os.path.join(path, "search.json")
-    partial = record + ".partial"
+    # The chief and each worker of a distributed search write here: each
+    # its own partial file, so one replace never moves another's.
+    partial = f"{record}.{os.getpid()}.partial"
     with open(partial, "w") as f:
         json.dump(_search_record(hypermodel, tuner, objective), f, indent=2)
     os.replace(partial, record)
@@ -620,7 +622,7 @@ def _write_csv(path, table):
     names = []
     for row in table:
         names += [name for name in row if name not in names]
-    partial = path + ".partial"
+    partial = f"{path}.{os.getpid()}.partial"  # as in `_record_search`
     with open(partial, "w", newline="") as f:
         writer = csv.DictWriter(f, names, restval="")
         writer.writeheader()
