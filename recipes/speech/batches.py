@@ -44,10 +44,11 @@ def encode(model, clips):
     and counted in `Encoded.left_out`, never dropped silently: the recipe
     warns about them, and `evaluate` still scores them by accuracy or WER.
     """
+    index = label_index(model)
     waves, targets = [], []
     left_out = {"unknown_label": 0, "too_short": 0}
     for wave, label in zip(clips.audio, clips.labels):
-        target, reason = target_of(model, wave, label)
+        target, reason = target_of(model, index, wave, label)
         if reason:
             left_out[reason] += 1
             continue
@@ -56,10 +57,15 @@ def encode(model, clips):
     return Encoded(waves, targets, left_out)
 
 
-def target_of(model, wave, label):
+def label_index(model):
+    """`{label: output index}` of `model`'s labels, for `target_of`."""
+    return {label: i for i, label in enumerate(model.labels)}
+
+
+def target_of(model, index, wave, label):
     """`(target, None)` for a clip the model's loss can score, else
-    `(None, reason)` with the `Encoded.left_out` reason."""
-    index = {label: i for i, label in enumerate(model.labels)}
+    `(None, reason)` with the `Encoded.left_out` reason; `index` is
+    `label_index(model)`."""
     if model.task == "classify":
         if label not in index:
             return None, "unknown_label"

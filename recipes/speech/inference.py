@@ -107,18 +107,15 @@ def score_clips(model, clips, beam_width=1):
     if not len(clips):
         raise ValueError("Expected at least one clip to score. Received: 0")
     waves = [np.asarray(wave, "float32") for wave in clips.audio]
+    index = batches.label_index(model)
     targets = [
-        batches.target_of(model, wave, label)[0]
+        batches.target_of(model, index, wave, label)[0]
         for wave, label in zip(waves, clips.labels)
     ]
     outputs = [None] * len(waves)
     total, scored = 0.0, 0
     # One pass: the logits that are decoded also give the loss.
-    for rows, logits, lengths in _batches(model, waves):
-        for row, output in zip(
-            rows, _outputs(model, logits, lengths, beam_width)
-        ):
-            outputs[row] = output
+    for rows, logits, lengths in _decoded(model, waves, outputs, beam_width):
         keep = [k for k, row in enumerate(rows) if targets[row] is not None]
         if keep:
             total += _loss_sum(
@@ -228,13 +225,20 @@ def _outputs(model, logits, lengths, beam_width=1):
     return ctc_transcripts(model, logits, frames, beam_width)
 
 
+def _decoded(model, waves, outputs, beam_width=1):
+    """`_batches`, each batch's labels or transcripts first written into
+    `outputs` at its rows."""
+    for rows, logits, lengths in _batches(model, waves):
+        found = _outputs(model, logits, lengths, beam_width)
+        for row, output in zip(rows, found):
+            outputs[row] = output
+        yield rows, logits, lengths
+
+
 def _decode(model, waves, beam_width=1):
     outputs = [None] * len(waves)
-    for rows, logits, lengths in _batches(model, waves):
-        for row, output in zip(
-            rows, _outputs(model, logits, lengths, beam_width)
-        ):
-            outputs[row] = output
+    for _ in _decoded(model, waves, outputs, beam_width):
+        pass
     return outputs
 
 
