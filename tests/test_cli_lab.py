@@ -21,6 +21,33 @@ def test_lab_compare_prints_the_table_and_resumes_from_its_cache(
     assert capsys.readouterr().out.count("(cached)") == 1
 
 
+def test_lab_compare_plots_the_flow_before_and_after_training(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "flows.png"
+    argv = [
+        "lab", "compare", "--cells", "gru,simple_rnn", "--lengths", "6,9",
+        "--budget", "1", "--eval-every", "1", "--test-size", "8",
+        "--units", "4", "--cache-dir", str(tmp_path), "--plot", str(plot),
+    ]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert f"plot: {plot}" in capsys.readouterr().out
+    assert plot.stat().st_size > 0
+
+
+def test_lab_compare_plot_without_gradient_flow_is_refused(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    argv = [
+        "lab", "compare", "--cells", "gru", "--lengths", "6",
+        "--budget", "1", "--eval-every", "1", "--test-size", "8",
+        "--units", "4", "--cache-dir", str(tmp_path), "--no-gradient-flow",
+        "--plot", str(tmp_path / "flows.png"),
+    ]  # fmt: skip
+    assert cli.main(argv) == 2
+    assert "drop one of the two" in capsys.readouterr().err
+    assert not (tmp_path / "flows.png").exists()
+    assert not (tmp_path / "adding").exists()  # refused before training
+
+
 def test_lab_gradient_flow_prints_ratios_and_plots(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "flow.png"

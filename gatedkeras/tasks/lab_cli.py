@@ -1,7 +1,8 @@
 """`gatedkeras lab`: the cell lab on the command line.
 
     gatedkeras lab compare --cells simple_rnn,lstm,gru --lengths 50,200
-        [--task adding] [--budget 2000 | --budget 10m] [--units 64] ...
+        [--task adding] [--budget 2000 | --budget 10m] [--units 64]
+        [--plot flows.png] ...
     gatedkeras lab gradient-flow --cells simple_rnn,lstm --length 200
         [--plot flow.png]
 
@@ -153,6 +154,11 @@ def add_arguments(parser):
         help="0: the table only, 1: a line per run, 2: a line per "
         "evaluation (default: %(default)s)",
     )
+    compare.add_argument(
+        "--plot",
+        help="write the gradient-flow curves to this image file: one row "
+        "per length, at initialisation and after training",
+    )
     compare.set_defaults(lab_run=_run_compare)
 
     flow = subparsers.add_parser(
@@ -220,6 +226,13 @@ def run(args):
 
 
 def _run_compare(args):
+    if args.plot and not args.gradient_flow:
+        # Refused before training rather than after.
+        raise ValueError(
+            "Argument `--plot` draws the runs' gradient flow, which "
+            "`--no-gradient-flow` turns off: drop one of the two. Received: "
+            f"--plot {args.plot} --no-gradient-flow"
+        )
     table = tasks.compare(
         cells=args.cells,
         lengths=args.lengths,
@@ -239,7 +252,52 @@ def _run_compare(args):
     )
     print()
     print(table.to_markdown())
+    if args.plot:
+        _plot_compared_flows(table, args).savefig(
+            args.plot, dpi=120, bbox_inches="tight"
+        )
+        print(f"\nplot: {args.plot}")
     return 0
+
+
+def _plot_compared_flows(table, args):
+    """The finished runs' gradient flow before and after training, one
+    row of two panels per length."""
+    import matplotlib.pyplot as plt
+
+    rows = [row for row in table if row["flow_final"] is not None]
+    if not rows:
+        raise ValueError(
+            "Argument `--plot` needs finished runs with their gradient "
+            f"flow. Received: {len(table)} finished runs, none with a "
+            "gradient flow (runs trained with `--no-gradient-flow`)."
+        )
+    lengths = sorted({row["length"] for row in rows})
+    figure, axes = plt.subplots(
+        len(lengths), 2, figsize=(12, 4 * len(lengths)), squeeze=False
+    )
+    for (before, after), length in zip(axes, lengths):
+        runs = [row for row in rows if row["length"] == length]
+        for ax, key, when in (
+            (before, "flow_initial", "at initialisation"),
+            (after, "flow_final", "after training"),
+        ):
+            curves = {}
+            for row in runs:
+                label = row["cell"] + ("" if row["solved"] else " (unsolved)")
+                curves[label] = row[key]
+            diagnostics.plot_gradient_flow(
+                curves,
+                ax=ax,
+                title=f"{args.task}, T={length}, {when}",
+            )
+        # One scale per row, so the two panels compare at a glance.
+        low = min(ax.get_ylim()[0] for ax in (before, after))
+        high = max(ax.get_ylim()[1] for ax in (before, after))
+        for ax in (before, after):
+            ax.set_ylim(low, high)
+    figure.tight_layout()
+    return figure
 
 
 def _run_gradient_flow(args):
