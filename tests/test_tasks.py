@@ -151,6 +151,28 @@ def test_compare_caches_and_resumes(tmp_path):
     assert os.listdir(resumed["path"]).count("period-2.weights.h5") == 1
 
 
+class _Poison(keras.callbacks.Callback):
+    """Makes the weights NaN during the second evaluation period."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 1:
+            for variable in self.model.trainable_variables:
+                variable.assign(np.full(variable.shape, np.nan))
+
+
+def test_compare_stops_a_run_that_diverged(tmp_path):
+    (row,) = _compare(tmp_path, budget=8, callbacks=[_Poison()])
+    # Stopped at the first NaN evaluation, not trained to the budget.
+    assert [h["step"] for h in row["history"]] == [2, 4]
+    assert np.isfinite(row["history"][0]["error"])
+    assert np.isnan(row["error"]) and row["solved"] is False
+    assert (
+        "| no (diverged: NaN by step 4) |" in tasks.Table([row]).to_markdown()
+    )
+    (cached,) = _compare(tmp_path, budget=8)
+    assert cached["cached"] is True and cached["steps"] == 4
+
+
 def test_compare_other_tasks_and_wall_clock_budget(tmp_path):
     table = _compare(tmp_path, task="copy", lengths=[21], budget=2)
     assert table[0]["error_name"] == "symbol error"

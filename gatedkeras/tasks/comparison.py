@@ -99,8 +99,7 @@ class Table(list):
                 f"| {row['task']} | {row['cell']} | {row['length']} | "
                 f"{row['parameters']:,} | {row['steps']:,} | "
                 f"{row['seconds']:.0f} | {row['error']:.4g} | "
-                f"{row['baseline']:.3g} | "
-                f"{'yes' if row['solved'] else 'no'} |"
+                f"{row['baseline']:.3g} | {_verdict(row)} |"
             )
             if flows:
                 ratios = [
@@ -141,8 +140,9 @@ def compare(
     generated batches, evaluates it on `test_size` held-out sequences every
     `eval_every` steps, and stops when the budget is spent (or, with
     `stop_when_solved`, at the first evaluation below the task's solved
-    threshold). Finished runs are read from `cache_dir`; unfinished ones
-    resume from their last evaluation.
+    threshold, or at the first evaluation whose loss or error is NaN: the
+    table then says the run diverged). Finished runs are read from
+    `cache_dir`; unfinished ones resume from their last evaluation.
 
     Args:
         cells: registered layer names. Defaults to
@@ -347,6 +347,10 @@ def _train(task, settings, path, callbacks, verbose):
         if history and settings["stop_when_solved"]:
             if history[-1]["error"] < task.solved_below:
                 break
+        if history and _diverged_at(history) is not None:
+            # Weights that are NaN stay NaN: the rest of the budget would
+            # only train on them.
+            break
         x, y = _period_data(task, settings, period)
         clock = _Clock(amount - spent if kind == "seconds" else math.inf)
         started = time.perf_counter()
@@ -423,8 +427,28 @@ def _ratio(flow):
     return f"{flow[0] / flow[-1]:.2g}"
 
 
+def _diverged_at(history):
+    """The first evaluated step whose loss or error is not finite."""
+    for record in history:
+        if not (
+            math.isfinite(record["loss"]) and math.isfinite(record["error"])
+        ):
+            return record["step"]
+    return None
+
+
+def _verdict(row):
+    if row["solved"]:
+        return "yes"
+    step = _diverged_at(row["history"])
+    return "no" if step is None else f"no (diverged: NaN by step {step:,})"
+
+
 def _describe(row):
     verdict = "solved" if row["solved"] else "not solved"
+    step = _diverged_at(row["history"])
+    if step is not None:
+        verdict += f" (diverged: NaN by step {step})"
     source = " (cached)" if row.get("cached") else ""
     return (
         f"{row['task']} T={row['length']} {row['cell']}: "
