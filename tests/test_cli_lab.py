@@ -21,6 +21,24 @@ def test_lab_compare_prints_the_table_and_resumes_from_its_cache(
     assert capsys.readouterr().out.count("(cached)") == 1
 
 
+def test_lab_cell_options_reach_the_layer_and_the_table(tmp_path, capsys):
+    argv = [
+        "lab", "compare", "--cells", "ind_rnn", "--lengths", "6",
+        "--budget", "1", "--eval-every", "1", "--test-size", "8",
+        "--units", "4", "--no-gradient-flow", "--cache-dir", str(tmp_path),
+        "--cell-option", "recurrent_max_abs=1.5",
+        "--cell-option", "activation=tanh",
+    ]  # fmt: skip
+    assert cli.main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| ind_rnn (activation=tanh, recurrent_max_abs=1.5) | 6 |" in out
+    # Another option is another run, not the cached one.
+    assert cli.main(argv[:-2]) == 0
+    assert "(cached)" not in capsys.readouterr().out
+    assert cli.main([*argv[:-4], "--cell-option", "recurent_max_abs=1"]) == 2
+    assert "recurent_max_abs" in capsys.readouterr().err
+
+
 def test_lab_compare_plots_the_flow_before_and_after_training(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "flows.png"
@@ -69,6 +87,7 @@ def test_lab_gradient_flow_prints_ratios_and_plots(tmp_path, capsys):
         (["lab", "compare", "--budget", "ten"], "Received: budget='ten'"),
         (["lab", "compare", "--lengths", "5,x"], "comma-separated"),
         (["lab", "compare", "--task", "parity"], "invalid choice"),
+        (["lab", "compare", "--cell-option", "relu"], "expected KEY=VALUE"),
         (["lab"], "required"),
     ],
 )

@@ -71,7 +71,8 @@ def parse_budget(budget):
 class Table(list):
     """The rows of a comparison (one dict per run), with a Markdown view.
 
-    Each row has `task`, `cell`, `length`, `units`, `parameters`, `steps`
+    Each row has `task`, `cell`, `cell_options` (shown beside the cell's
+    name when not empty), `length`, `units`, `parameters`, `steps`
     (trained), `seconds` (of training), `error`, `baseline`, `solved`,
     `error_name`, `cached` (read from the cache), `history` (evaluations:
     `step`, `seconds`, `error`), `flow_initial` and `flow_final` (gradient
@@ -96,7 +97,7 @@ class Table(list):
         ]  # fmt: skip
         for row in self:
             line = (
-                f"| {row['task']} | {row['cell']} | {row['length']} | "
+                f"| {row['task']} | {_cell_label(row)} | {row['length']} | "
                 f"{row['parameters']:,} | {row['steps']:,} | "
                 f"{row['seconds']:.0f} | {row['error']:.4g} | "
                 f"{row['baseline']:.3g} | {_verdict(row)} |"
@@ -393,6 +394,7 @@ def _train(task, settings, path, callbacks, verbose):
     row = {
         "task": task.name,
         "cell": settings["cell"],
+        "cell_options": settings["cell_options"],
         "length": length,
         "units": settings["units"],
         "parameters": model.count_params(),
@@ -427,6 +429,14 @@ def _ratio(flow):
     return f"{flow[0] / flow[-1]:.2g}"
 
 
+def _cell_label(row):
+    options = row.get("cell_options") or {}
+    if not options:
+        return row["cell"]
+    listed = ", ".join(f"{k}={v}" for k, v in sorted(options.items()))
+    return f"{row['cell']} ({listed})"
+
+
 def _diverged_at(history):
     """The first evaluated step whose loss or error is not finite."""
     for record in history:
@@ -451,7 +461,7 @@ def _describe(row):
         verdict += f" (diverged: NaN by step {step})"
     source = " (cached)" if row.get("cached") else ""
     return (
-        f"{row['task']} T={row['length']} {row['cell']}: "
+        f"{row['task']} T={row['length']} {_cell_label(row)}: "
         f"{row['error_name']} {row['error']:.4g} against "
         f"{row['baseline']:.3g}, {verdict} after {row['steps']} steps, "
         f"{row['seconds']:.0f} s{source}"

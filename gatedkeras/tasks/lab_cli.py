@@ -14,6 +14,7 @@ middle and last steps, on sequences of the chosen task.
 """
 
 import argparse
+import json
 import sys
 
 import keras
@@ -188,6 +189,18 @@ def add_arguments(parser):
     flow.set_defaults(lab_run=_run_gradient_flow)
 
 
+def _option(text):
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected KEY=VALUE (recurrent_max_abs=1.0014), got {text!r}"
+        )
+    try:
+        return key.strip(), json.loads(value)
+    except json.JSONDecodeError:
+        return key.strip(), value
+
+
 def _add_common(parser):
     parser.add_argument(
         "--cells",
@@ -213,6 +226,17 @@ def _add_common(parser):
         type=int,
         default=0,
         help="seed of the data and the weights (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--cell-option",
+        dest="cell_options",
+        type=_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a further argument of every cell's layer, VALUE read as JSON "
+        "where it parses (--cell-option recurrent_max_abs=1.0014); "
+        "repeatable",
     )
 
 
@@ -246,6 +270,7 @@ def _run_compare(args):
         eval_every=args.eval_every,
         stop_when_solved=args.stop_when_solved,
         gradient_flow=args.gradient_flow,
+        cell_options=dict(args.cell_options),
         cache_dir=args.cache_dir,
         cached_only=args.cached_only,
         verbose=args.verbose,
@@ -315,7 +340,9 @@ def _run_gradient_flow(args):
     print("|---|---:|---:|---:|---:|")
     for cell in args.cells:
         keras.utils.set_random_seed(args.seed)
-        layer = layers.get(cell)(args.units)
+        options = dict(args.cell_options)
+        layers.spec(cell).validate({"units": args.units, **options})
+        layer = layers.get(cell)(args.units, **options)
         flow = diagnostics.gradient_flow(layer, inputs)
         flows[cell] = flow
         print(
