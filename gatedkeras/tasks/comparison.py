@@ -348,7 +348,7 @@ def _train(task, settings, path, callbacks, verbose):
         if history and settings["stop_when_solved"]:
             if history[-1]["error"] < task.solved_below:
                 break
-        if history and _diverged_at(history) is not None:
+        if history and diverged_at(history) is not None:
             # Weights that are NaN stay NaN: the rest of the budget would
             # only train on them.
             break
@@ -437,8 +437,15 @@ def _cell_label(row):
     return f"{row['cell']} ({listed})"
 
 
-def _diverged_at(history):
-    """The first evaluated step whose loss or error is not finite."""
+def diverged_at(history):
+    """The first evaluated step whose loss or error is not finite, or
+    `None`: where a run of `compare` diverged.
+
+    >>> from gatedkeras.tasks.comparison import diverged_at
+    >>> diverged_at([{"step": 100, "loss": 0.2, "error": 0.1},
+    ...              {"step": 200, "loss": float("nan"), "error": 0.1}])
+    200
+    """
     for record in history:
         if not (
             math.isfinite(record["loss"]) and math.isfinite(record["error"])
@@ -450,13 +457,13 @@ def _diverged_at(history):
 def _verdict(row):
     if row["solved"]:
         return "yes"
-    step = _diverged_at(row["history"])
+    step = diverged_at(row["history"])
     return "no" if step is None else f"no (diverged: NaN by step {step:,})"
 
 
 def _describe(row):
     verdict = "solved" if row["solved"] else "not solved"
-    step = _diverged_at(row["history"])
+    step = diverged_at(row["history"])
     if step is not None:
         verdict += f" (diverged: NaN by step {step})"
     source = " (cached)" if row.get("cached") else ""

@@ -309,8 +309,7 @@ def _plot_compared_flows(table, args):
         ):
             curves = {}
             for row in runs:
-                label = row["cell"] + ("" if row["solved"] else " (unsolved)")
-                curves[label] = row[key]
+                curves[f"{row['cell']}{_outcome(row)}"] = row[key]
             diagnostics.plot_gradient_flow(
                 curves,
                 ax=ax,
@@ -321,8 +320,19 @@ def _plot_compared_flows(table, args):
         high = max(ax.get_ylim()[1] for ax in (before, after))
         for ax in (before, after):
             ax.set_ylim(low, high)
+        # One legend per row, beside it, where it hides no curve.
+        before.get_legend().remove()
+        after.legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
     figure.tight_layout()
     return figure
+
+
+def _outcome(row):
+    if row["solved"]:
+        return ""
+    if comparison.diverged_at(row["history"]) is not None:
+        return " (diverged)"
+    return " (unsolved)"
 
 
 def _run_gradient_flow(args):
