@@ -454,18 +454,18 @@ def diverged_at(history):
     return None
 
 
-def _verdict(row):
-    if row["solved"]:
-        return "yes"
+def _diverged_note(row):
     step = diverged_at(row["history"])
-    return "no" if step is None else f"no (diverged: NaN by step {step:,})"
+    return "" if step is None else f" (diverged: NaN by step {step:,})"
+
+
+def _verdict(row):
+    return "yes" if row["solved"] else "no" + _diverged_note(row)
 
 
 def _describe(row):
     verdict = "solved" if row["solved"] else "not solved"
-    step = diverged_at(row["history"])
-    if step is not None:
-        verdict += f" (diverged: NaN by step {step})"
+    verdict += _diverged_note(row)
     source = " (cached)" if row.get("cached") else ""
     return (
         f"{row['task']} T={row['length']} {_cell_label(row)}: "

@@ -348,9 +348,9 @@ def _run_gradient_flow(args):
     middle = args.length // 2
     print(f"| cell | k=0 | k={middle} | k={args.length - 1} | k=0 / last |")
     print("|---|---:|---:|---:|---:|")
+    options = dict(args.cell_options)
     for cell in args.cells:
         keras.utils.set_random_seed(args.seed)
-        options = dict(args.cell_options)
         layers.spec(cell).validate({"units": args.units, **options})
         layer = layers.get(cell)(args.units, **options)
         flow = diagnostics.gradient_flow(layer, inputs)
