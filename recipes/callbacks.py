@@ -1,6 +1,7 @@
 """How every recipe runs `fit`: the callbacks it adds (timing, a time
-budget, the best checkpoint written atomically, resume, TensorBoard) and
-the best weights restored at the end."""
+budget, a stop at the first non-finite loss, the best checkpoint written
+atomically, resume, TensorBoard) and the best weights restored at the
+end."""
 
 import json
 import math
@@ -20,10 +21,13 @@ def standard(config, path, model):
     checkpoint among them: epoch timing, `BackupAndRestore` in
     `path/backup`, the best `model` in `path/model.keras`, the learning-rate
     schedule, the time budget and TensorBoard logs in `path/logs`, as
-    `config` asks."""
+    `config` asks. Training stops at the first NaN or infinite loss: the
+    steps after it would only train NaN weights, and the best checkpoint
+    from before it is what `fit` restores."""
     best = BestCheckpoint(model, os.path.join(path, "model.keras"))
     callbacks = [
         EpochTimer(),
+        keras.callbacks.TerminateOnNaN(),
         keras.callbacks.BackupAndRestore(os.path.join(path, "backup")),
         best,
     ]
