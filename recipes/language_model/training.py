@@ -296,9 +296,9 @@ def _validation_batches(x, y, batch_size):
 
 def _without_autotuning(data):
     # Keras makes a new iterator of the data each epoch, and deleting the
-    # old one waits for tf.data's autotuning thread, which wakes only at
-    # the end of its sleep (up to a minute): on PyTorch, epochs of 45 s
-    # took 83 s. Batches already in memory have nothing to tune.
+    # old one waits for tf.data's autotuning thread, which is not woken and
+    # sleeps on (about 36 s here): on PyTorch, epochs of 45 s took 83 s.
+    # Batches already in memory have nothing to tune.
     import tensorflow as tf
 
     options = tf.data.Options()
