@@ -1,6 +1,8 @@
 """Checks of the arguments every recipe model takes: its sizes, dropout
 and the options it passes on to its recurrent layers."""
 
+import inspect
+
 from recipes.training_config import check_int
 from recipes.training_config import check_rate
 
@@ -38,3 +40,29 @@ def cell_options(options):
             f"them. Received: cell_options={options}"
         )
     return options
+
+
+def stack_arguments(spec, units, num_layers, options):
+    """The arguments of each recurrent layer of a stack `num_layers` deep.
+
+    A layer that stacks layers itself (one that takes `num_layers`, as the
+    Depth-Gated LSTM, whose depth gates link the cells of its layers) is
+    built once, `num_layers` deep, so that the depth a user asks for is the
+    depth they get, with the depth gates between all of it. `options` that
+    set the layer's own `num_layers` keep the stack of `num_layers` such
+    layers.
+
+    Args:
+        spec: the `LayerSpec` of the recurrent layer.
+        units: width of every layer.
+        num_layers: depth of the stack.
+        options: the checked `cell_options`.
+
+    Returns:
+        A list with one dict of arguments per layer to build.
+    """
+    arguments = {"units": units, **options}
+    parameters = inspect.signature(spec.layer.__init__).parameters
+    if "num_layers" in options or "num_layers" not in parameters:
+        return [dict(arguments) for _ in range(num_layers)]
+    return [{**arguments, "num_layers": num_layers}]

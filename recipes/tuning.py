@@ -217,11 +217,15 @@ class HyperModel(keras_tuner.HyperModel):
     def _cell_tunables(self, fixed_options):
         """`(hp name, Tunable, cells)` for each tunable argument of the
         chosen cells (not units, which the recipe sets, nor a fixed
-        option); cells that declare the same argument alike share one."""
+        option); cells that declare the same argument alike share one.
+        The recipe's own `units` and `num_layers` set those arguments, so a
+        cell's tunables of the same names are not searched twice."""
         groups = {}
         for cell in self.cells:
             for tunable in layers.spec(cell).tunables:
-                if tunable.name == "units" or tunable.name in fixed_options:
+                if tunable.name in ("units", "num_layers"):
+                    continue
+                if tunable.name in fixed_options:
                     continue
                 groups.setdefault(tunable, []).append(cell)
         names = [tunable.name for tunable in groups]

@@ -26,7 +26,9 @@ class LanguageModel(keras.Model):
         cell: name, class or registered layer of the recurrent layers.
             Defaults to `"lstm"`.
         units: width of every recurrent layer. Defaults to `512`.
-        num_layers: number of recurrent layers. Defaults to `2`.
+        num_layers: depth of the recurrent stack. A layer that stacks
+            itself (the Depth-Gated LSTM) is built once, this deep, unless
+            `cell_options` set its own `num_layers`. Defaults to `2`.
         embedding_dim: width of the token embedding; `None` uses `units`.
             Defaults to `None`.
         dropout: dropout rate on the embedding, between layers and before
@@ -118,8 +120,10 @@ class LanguageModel(keras.Model):
                 vocabulary_size, width, name="embedding", **embedding_options
             )
         self.recurrent_layers = []
-        for index in range(num_layers):
-            arguments = {"units": units, **cell_options}
+        stack = model_arguments.stack_arguments(
+            spec, units, num_layers, cell_options
+        )
+        for index, arguments in enumerate(stack):
             spec.validate(arguments, input_dim=width if index == 0 else units)
             self.recurrent_layers.append(
                 spec.layer(

@@ -83,7 +83,9 @@ class SpeechModel(keras.Model):
             Defaults to `2`.
         units: width of every recurrent layer (each direction). Defaults
             to `128`.
-        num_layers: recurrent layers. Defaults to `2`.
+        num_layers: depth of the recurrent stack. A layer that stacks
+            itself (the Depth-Gated LSTM) is built once, this deep, unless
+            `cell_options` set its own `num_layers`. Defaults to `2`.
         bidirectional: whether recurrent layers read both ways. Defaults
             to `True`.
         dropout: dropout between layers and before the head. Defaults to
@@ -273,8 +275,10 @@ class SpeechModel(keras.Model):
                 )
         width = conv_filters or mel_bins
         self.recurrent_layers = []
-        for index in range(num_layers):
-            arguments = {"units": units, **cell_options}
+        stack = model_arguments.stack_arguments(
+            spec, units, num_layers, cell_options
+        )
+        for index, arguments in enumerate(stack):
             input_dim = (
                 width
                 if index == 0

@@ -91,7 +91,9 @@ class ForecastModel(keras.Model):
         cell: name of the recurrent layers, any of
             `gatedkeras.layers.names()`. Defaults to `"lstm"`.
         units: width of every recurrent layer. Defaults to `32`.
-        num_layers: stacked recurrent layers. Defaults to `1`.
+        num_layers: depth of the recurrent stack. A layer that stacks
+            itself (the Depth-Gated LSTM) is built once, this deep, unless
+            `cell_options` set its own `num_layers`. Defaults to `1`.
         dropout: dropout between layers and before the head. Defaults to
             `0.0`.
         cell_options: dict of further arguments of every recurrent layer.
@@ -219,8 +221,10 @@ class ForecastModel(keras.Model):
 
     def _stack(self, spec, role, width, dtype):
         stack = []
-        for index in range(self.num_layers):
-            arguments = {"units": self.units, **self.cell_options}
+        per_layer = model_arguments.stack_arguments(
+            spec, self.units, self.num_layers, self.cell_options
+        )
+        for index, arguments in enumerate(per_layer):
             spec.validate(
                 arguments, input_dim=width if index == 0 else self.units
             )

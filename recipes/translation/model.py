@@ -51,8 +51,9 @@ class Translator(keras.Model):
             score) or `None`. Defaults to `"bahdanau"`.
         units: width of every recurrent layer (each direction). Defaults
             to `256`.
-        num_layers: recurrent layers of the encoder and of the decoder.
-            Defaults to `1`.
+        num_layers: depth of the encoder and of the decoder. A layer that
+            stacks itself (the Depth-Gated LSTM) is built once, this deep,
+            unless `cell_options` set its own `num_layers`. Defaults to `1`.
         embedding_dim: width of the source and target embeddings; `None`
             uses `units`. Defaults to `256`.
         bidirectional: whether encoder layers read both ways. Defaults to
@@ -173,8 +174,10 @@ class Translator(keras.Model):
         memory_width = units * (2 if self.bidirectional else 1)
         self.encoder_layers = []
         self.decoder_layers = []
-        for index in range(num_layers):
-            arguments = {"units": units, **cell_options}
+        stack = model_arguments.stack_arguments(
+            spec, units, num_layers, cell_options
+        )
+        for index, arguments in enumerate(stack):
             encoder_input = width if index == 0 else memory_width
             spec.validate(arguments, input_dim=encoder_input)
             encoder = spec.layer(
@@ -214,7 +217,7 @@ class Translator(keras.Model):
                 else None
                 for state, size in enumerate(sizes)
             ]
-            for index in range(num_layers)
+            for index in range(len(stack))
         ]
         self.dropout_layer = keras.layers.Dropout(
             dropout, name="dropout", dtype=dtype
@@ -261,7 +264,7 @@ class Translator(keras.Model):
         memory_width = self.units * (2 if self.bidirectional else 1)
         self.source_embedding.build((None, None))
         self.target_embedding.build((None, None))
-        for index in range(self.num_layers):
+        for index in range(len(self.encoder_layers)):
             self.encoder_layers[index].build(
                 (None, None, width if index == 0 else memory_width)
             )
@@ -312,7 +315,7 @@ class Translator(keras.Model):
         for index, layer in enumerate(self.encoder_layers):
             outputs = layer(x, mask=mask, training=training)
             x, finals = outputs[0], list(outputs[1:])
-            if index < self.num_layers - 1:
+            if index < len(self.encoder_layers) - 1:
                 x = self._drop(x, training)
             states.append(self._bridge(index, finals))
         memory = {"memory": x, "mask": mask, "states": states}
@@ -367,7 +370,9 @@ class Translator(keras.Model):
         inputs = [projected]
         # Random masks are drawn before the loop: a seed generator cannot
         # advance inside a JAX scan.
-        dropout_masks = training and self.dropout > 0 and self.num_layers > 1
+        dropout_masks = (
+            training and self.dropout > 0 and len(self.decoder_layers) > 1
+        )
         if dropout_masks:
             inputs.append(self._dropout_masks(steps, batch))
         zoneout = training and first.zoneout > 0
@@ -415,7 +420,7 @@ class Translator(keras.Model):
 
     def _dropout_masks(self, steps, batch):
         # Between decoder layers; one block of `units` per upper layer.
-        shape = (steps, batch, self.units * (self.num_layers - 1))
+        shape = (steps, batch, self.units * (len(self.decoder_layers) - 1))
         keep = keras.random.uniform(shape, seed=self.seed_generator) >= (
             self.dropout
         )

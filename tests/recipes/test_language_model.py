@@ -660,11 +660,39 @@ def test_step_matches_the_sequence_call(cell):
         step_logits, states = model.step(ids[:, t], states)
         steps.append(step_logits)
     assert_close(ops.stack(steps, axis=1), logits, atol=1e-5, rtol=1e-4)
-    assert len(states) == len(final) == 2
+    assert len(states) == len(final) == len(model.recurrent_layers)
     for step_states, call_states in zip(states, final):
         assert_close(step_states, call_states, atol=1e-5, rtol=1e-4)
     # Not a trivial agreement: the logits move with the input.
     assert np.ptp(to_numpy(logits)[0, :, 1]) > 1e-3
+
+
+def test_a_layer_that_stacks_itself_is_built_as_deep_as_asked():
+    """`num_layers` is the depth the user gets: a Depth-Gated LSTM is one
+    layer that deep, with depth gates all the way up, not two layers of its
+    default two."""
+    tokenizer = Tokenizer.adapt(_prose(200), level="char")
+    model = language_model.LanguageModel(
+        tokenizer, cell="depth_gated_lstm", units=8, num_layers=3
+    )
+    assert [layer.num_layers for layer in model.recurrent_layers] == [3]
+    rebuilt = language_model.LanguageModel.from_config(model.get_config())
+    assert [layer.num_layers for layer in rebuilt.recurrent_layers] == [3]
+    ids = tokenizer.encode("The cat")[None]
+    logits, final = model(ids, return_state=True)
+    assert tuple(logits.shape) == (1, 7, tokenizer.vocabulary_size)
+    assert len(final) == 1 and len(final[0]) == 6
+    # Its own `num_layers` in the options keeps a stack of such layers.
+    stacked = language_model.LanguageModel(
+        tokenizer,
+        cell="depth_gated_lstm",
+        units=8,
+        num_layers=2,
+        cell_options={"num_layers": 2},
+    )
+    assert [layer.num_layers for layer in stacked.recurrent_layers] == [2, 2]
+    lstm = language_model.LanguageModel(tokenizer, units=8, num_layers=3)
+    assert len(lstm.recurrent_layers) == 3
 
 
 # ---------------------------------------------------------- save and load

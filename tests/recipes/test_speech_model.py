@@ -29,6 +29,14 @@ def _model(task="classify", **options):
     return model
 
 
+def test_a_layer_that_stacks_itself_is_built_as_deep_as_asked():
+    model = _model("transcribe", cell="depth_gated_lstm", num_layers=3)
+    assert len(model.recurrent_layers) == 1
+    assert model.recurrent_layers[0].forward_layer.num_layers == 3
+    waves, lengths = _batch()
+    assert np.all(np.isfinite(to_numpy(model((waves, lengths)))))
+
+
 @pytest.mark.backend_math
 @pytest.mark.parametrize("conv_filters", [0, 16])
 @pytest.mark.parametrize("task", ["classify", "transcribe"])

@@ -193,6 +193,18 @@ def test_saved_quantile_model_forecasts_alike(decoder, tmp_path):
 
 
 @pytest.mark.backend_math
+@pytest.mark.parametrize("decoder", ["direct", "autoregressive"])
+def test_a_layer_that_stacks_itself_is_built_as_deep_as_asked(decoder):
+    model = _model(decoder, cell="depth_gated_lstm", num_layers=2)
+    stacks = [model.encoder]
+    if decoder == "autoregressive":
+        stacks.append(model.decoder_layers)
+    for stack in stacks:
+        assert [layer.num_layers for layer in stack] == [2]
+    forecast = time_series.forecast(model, _history().to_numpy())
+    assert forecast.shape == (6, 2) and np.all(np.isfinite(forecast))
+
+
 def test_forecast_is_in_original_units():
     """A model whose network outputs zero forecasts the last value
     (`level="last"`) or the training mean (`level="none"`)."""

@@ -147,6 +147,17 @@ def test_step_matches_teacher_forcing_for_every_cell(tokenizer, cell):
     assert np.std(expected) > 0.1
 
 
+def test_a_layer_that_stacks_itself_is_built_as_deep_as_asked(tokenizer):
+    model = _model(tokenizer, cell="depth_gated_lstm", num_layers=3)
+    assert len(model.encoder_layers) == len(model.decoder_layers) == 1
+    assert model.encoder_layers[0].forward_layer.num_layers == 3
+    assert model.decoder_layers[0].num_layers == 3
+    # One bridge per state of its three layers.
+    assert len(model.bridges) == 1 and len(model.bridges[0]) == 6
+    source, target = _batch(tokenizer)
+    assert np.all(np.isfinite(to_numpy(model((source, target)))))
+
+
 @pytest.mark.backend_math
 @pytest.mark.parametrize("option", ["dropout", "recurrent_dropout"])
 def test_each_training_pass_draws_new_cell_dropout_masks(tokenizer, option):

@@ -266,6 +266,8 @@ def test_every_cell_and_its_options_are_in_the_space():
     assert list(space["cell"].values) == layers.names()
     assert {"cell.zoneout", "cell.peephole", "cell.num_modules"} <= set(space)
     assert {"sequence_length", "learning_rate", "clipnorm"} <= set(space)
+    # The recipe's own depth sets the Depth-Gated LSTM's; not searched twice.
+    assert "cell.num_layers" not in space
     # A cell's own argument is active only with that cell.
     hp.values["cell"] = "gru"
     assert not hp.is_active("cell.peephole")
