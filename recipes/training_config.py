@@ -43,7 +43,7 @@ class TrainingConfig:
         },
     )
     units: int = setting(256, "width of each recurrent layer")
-    num_layers: int = setting(2, "number of stacked recurrent layers")
+    num_layers: int = setting(2, "depth of the recurrent stack")
     dropout: float = setting(
         0.0, "dropout on the embedding, between layers and before the softmax"
     )

@@ -27,7 +27,7 @@ class Config(TrainingConfig):
     )
     cell: str = setting("gru", "recurrent layer, any name of the registry")
     units: int = setting(128, "width of each recurrent layer (per direction)")
-    num_layers: int = setting(2, "stacked recurrent layers")
+    num_layers: int = setting(2, "depth of the recurrent stack")
     bidirectional: bool = setting(True, "recurrent layers read both ways")
     dropout: float = setting(
         0.1, "dropout between recurrent layers and before the head"

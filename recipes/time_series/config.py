@@ -75,7 +75,7 @@ class Config(TrainingConfig):
     test_fraction: float = setting(0.2, "fraction of the last steps that test")
     cell: str = setting("lstm", "recurrent layer, any name of the registry")
     units: int = setting(32, "width of each recurrent layer")
-    num_layers: int = setting(1, "stacked recurrent layers")
+    num_layers: int = setting(1, "depth of the recurrent stack")
     dropout: float = setting(0.0, "dropout between layers and before the head")
     batch_size: int = setting(32, "windows per training step")
     epochs: int = setting(30, "passes over the training windows")
