@@ -27,11 +27,16 @@ class Encoded:
         left_out: clips left out, with why: `{"unknown_label": n,
             "too_short": m}` (a label the model has no output for; a
             transcript longer than CTC can align to the clip's frames).
+        fastest: per clip, the fastest speed it may play at in speed
+            perturbation: for transcription, the speed at which CTC can
+            still align its transcript to its frames; `inf` for
+            classification. `None` for no limit.
     """
 
     waves: list
     targets: list
     left_out: dict
+    fastest: list = None
 
     def __len__(self):
         return len(self.waves)
@@ -45,7 +50,7 @@ def encode(model, clips):
     warns about them, and `evaluate` still scores them by accuracy or WER.
     """
     index = label_index(model)
-    waves, targets = [], []
+    waves, targets, fastest = [], [], []
     left_out = {"unknown_label": 0, "too_short": 0}
     for wave, label in zip(clips.audio, clips.labels):
         target, reason = target_of(model, index, wave, label)
@@ -54,7 +59,19 @@ def encode(model, clips):
             continue
         waves.append(np.asarray(wave, "float32"))
         targets.append(target)
-    return Encoded(waves, targets, left_out)
+        fastest.append(_fastest(model, target, len(wave)))
+    return Encoded(waves, targets, left_out, fastest)
+
+
+def _fastest(model, target, samples):
+    if model.task == "classify":
+        return math.inf
+    # The fewest samples whose frames CTC can align the target to, and one
+    # more, so that float32 rounding of the speed never floors below it.
+    frames = ctc_frames_needed(target)
+    if model.front_end:
+        frames = (frames - 1) * model.subsampling + 1
+    return samples / ((frames - 1) * model.hop + 1)
 
 
 def label_index(model):
@@ -99,7 +116,7 @@ def bucket_samples(model, bucket_seconds):
     return max(1, int(round(bucket_seconds * model.sample_rate)))
 
 
-def dataset(encoded, batch_size, bucket, shuffle=False, seed=0):
+def dataset(encoded, batch_size, bucket, shuffle=False, seed=0, speed=0.0):
     """A `tf.data.Dataset` of `((waves, lengths), targets)` batches.
 
     Args:
@@ -108,7 +125,13 @@ def dataset(encoded, batch_size, bucket, shuffle=False, seed=0):
         bucket: pad each batch to a multiple of this many samples.
         shuffle: reshuffle the clips every epoch (seeded). Defaults to
             `False`.
-        seed: the shuffle's seed. Defaults to `0`.
+        seed: the seed of the shuffle and of the speeds. Defaults to `0`.
+        speed: speed perturbation (Ko et al. 2015): every clip plays at a
+            speed drawn anew each epoch from `[1 - speed, 1 + speed]`
+            (no faster than its `Encoded.fastest`), which scales its length
+            and its pitch, as `resample`. Clips are bucketed by their own
+            length, and a batch is padded to a multiple of `bucket` that
+            holds its slowest possible clip. Defaults to `0.0` (none).
 
     Returns:
         The dataset; `steps(encoded, batch_size, bucket)` batches long.
@@ -128,12 +151,16 @@ def dataset(encoded, batch_size, bucket, shuffle=False, seed=0):
         for row, target in enumerate(encoded.targets):
             targets[row, : len(target)] = target
         target_shape = [width]
-    data = tf.data.Dataset.from_tensor_slices((starts, lengths, targets))
+    fastest = encoded.fastest or [math.inf] * len(lengths)
+    fastest = np.array(fastest, "float32")
+    data = tf.data.Dataset.from_tensor_slices(
+        (starts, lengths, fastest, targets)
+    )
     if shuffle:
         data = data.shuffle(len(lengths), seed=seed)
     data = data.map(
-        lambda start, length, target: (
-            (samples[start : start + length], length),
+        lambda start, length, fastest, target: (
+            (samples[start : start + length], length, fastest),
             target,
         )
     )
@@ -142,13 +169,79 @@ def dataset(encoded, batch_size, bucket, shuffle=False, seed=0):
         lambda inputs, target: tf.shape(inputs[0])[0],
         bucket_boundaries=boundaries,
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
-        padded_shapes=(([None], []), target_shape),
+        padded_shapes=(([None], [], []), target_shape),
         pad_to_bucket_boundary=True,
     )
+    if speed:
+        data = _perturb_speed(data, speed, bucket, seed)
+    else:
+        data = data.map(lambda inputs, target: (inputs[:2], target))
     # Known, Keras shows the epoch's progress and expects its end.
     count = steps(encoded, batch_size, bucket)
     data = data.apply(tf.data.experimental.assert_cardinality(count))
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+def _perturb_speed(data, speed, bucket, seed):
+    # One stateless seed per batch, drawn anew each epoch: seeded runs
+    # repeat, and tf.data's random ops stay out of the model's own seeds.
+    draws = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+
+    def perturb(batch, draw):
+        (waves, lengths, fastest), targets = batch
+        rows, width = tf.shape(waves)[0], tf.shape(waves)[1]
+        factors = tf.random.stateless_uniform(
+            [rows], tf.stack([draw, 0]), 1.0 - speed, 1.0 + speed
+        )
+        factors = tf.minimum(factors, fastest)
+        slowest = tf.cast(width, "float32") / (1.0 - speed)
+        width = tf.cast(tf.math.ceil(slowest / bucket), "int32") * bucket
+        return resample(waves, lengths, factors, width), targets
+
+    return tf.data.Dataset.zip(data, draws).map(
+        perturb, num_parallel_calls=tf.data.AUTOTUNE
+    )
+
+
+def resample(waves, lengths, factors, width):
+    """Plays each clip of a batch `factors` times as fast.
+
+    Clip i's new sample t is its old signal at `t * factors[i]`, linearly
+    interpolated: length and pitch both scale, as in the speed perturbation
+    of Ko, Peddinti, Povey and Khudanpur 2015 ("Audio augmentation for
+    speech recognition", Interspeech), which resamples with sox. Linear
+    interpolation has no anti-aliasing filter, so a clip sped up by a
+    factor a folds its content above `Nyquist / a` back below Nyquist;
+    speech holds little energy there.
+
+    Args:
+        waves: float tensor `(batch, samples)`, zero-padded clips.
+        lengths: int tensor `(batch,)`, each clip's samples (at least 1).
+        factors: float tensor `(batch,)`, each clip's speed; above 0.
+        width: samples of the result; at least the longest new clip.
+
+    Returns:
+        `(waves, lengths)`: `(batch, width)` zero-padded after each clip's
+        new `floor(length / factor)` samples (at least 1), and those
+        lengths.
+    """
+    waves = tf.convert_to_tensor(waves, "float32")
+    lengths = tf.cast(lengths, "int32")
+    factors = tf.cast(factors, "float32")
+    new_lengths = tf.maximum(
+        tf.cast(tf.floor(tf.cast(lengths, "float32") / factors), "int32"), 1
+    )
+    last = tf.cast(lengths - 1, "float32")[:, None]
+    times = tf.cast(tf.range(width), "float32")[None, :] * factors[:, None]
+    times = tf.minimum(times, last)
+    low = tf.floor(times)
+    fraction = times - low
+    low = tf.cast(low, "int32")
+    high = tf.minimum(low + 1, lengths[:, None] - 1)
+    values = tf.gather(waves, low, batch_dims=1) * (1.0 - fraction)
+    values += tf.gather(waves, high, batch_dims=1) * fraction
+    inside = tf.range(width)[None, :] < new_lengths[:, None]
+    return tf.where(inside, values, 0.0), new_lengths
 
 
 def steps(encoded, batch_size, bucket):

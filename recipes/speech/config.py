@@ -62,6 +62,12 @@ class Config(TrainingConfig):
         "vocal tract length perturbation in training: each clip's mel axis "
         "is warped by a factor from 1 - this to 1 + this (0: none)",
     )
+    speed_perturbation: float = setting(
+        0.0,
+        "speed perturbation in training (Ko et al. 2015): each training "
+        "clip plays at a speed from 1 - this to 1 + this, drawn anew each "
+        "epoch, which scales its length and pitch (0: none)",
+    )
     conv_filters: int = setting(
         64,
         "filters of the two-layer convolutional front end before the "
@@ -130,6 +136,17 @@ class Config(TrainingConfig):
             "conv_filters",
         ):
             check_int(name, getattr(self, name), 0)
+        speed = self.speed_perturbation
+        if not (
+            isinstance(speed, (int, float))
+            and not isinstance(speed, bool)
+            and 0 <= speed < 0.5
+        ):
+            raise ValueError(
+                "`speed_perturbation` must be a fraction in [0, 0.5) (0.1 "
+                "plays clips at 0.9 to 1.1 times their speed). Received: "
+                f"speed_perturbation={speed!r}"
+            )
         if self.utterances is not None:
             check_int("utterances", self.utterances, 1)
         for name in ("frame_length", "frame_step", "bucket_seconds"):

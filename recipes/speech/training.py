@@ -171,6 +171,7 @@ def _train(data, config, started):
             bucket,
             shuffle=True,
             seed=config.seed,
+            speed=config.speed_perturbation,
         )
         valid_data = (
             batches.dataset(valid_clips, config.batch_size, bucket)

@@ -91,6 +91,97 @@ def test_buckets_pad_to_their_bound_and_count_their_steps():
     assert int(data.cardinality()) == batches.steps(encoded, 8, bucket)
 
 
+def test_resample_plays_each_clip_at_its_speed():
+    """Against NumPy's linear interpolation; a tone sped up by a factor
+    rises in pitch by that factor."""
+    rate, lengths = 8000, np.array([4000, 2500])
+    t = np.arange(4000) / rate
+    waves = np.stack([np.sin(2 * np.pi * 500 * t)] * 2).astype("float32")
+    waves[1, 2500:] = 0
+    factors = np.array([1.25, 0.8], "float32")
+    out, new_lengths = batches.resample(waves, lengths, factors, 4000)
+    out, new_lengths = to_numpy(out), to_numpy(new_lengths)
+    np.testing.assert_array_equal(new_lengths, [3200, 3125])
+    for row in range(2):
+        n, length = new_lengths[row], lengths[row]
+        expected = np.interp(
+            np.arange(n) * factors[row], np.arange(length), waves[row, :length]
+        )
+        # float32 positions: about 3e-4 of a sample at 3,000 samples.
+        np.testing.assert_allclose(out[row, :n], expected, atol=1e-4)
+        assert (out[row, n:] == 0).all()
+        spectrum = np.abs(np.fft.rfft(out[row, :n]))
+        peak = np.argmax(spectrum) * rate / n
+        assert abs(peak - 500 * factors[row]) < 5
+
+
+def test_speed_perturbation_draws_new_seeded_speeds_each_epoch():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1000, 4000, size=30)
+    encoded = batches.Encoded(
+        [np.ones(n, "float32") for n in lengths],
+        [int(i % 3) for i in range(30)],
+        {"unknown_label": 0, "too_short": 0},
+        # Clip 0 may not play faster than its own speed.
+        [1.0] + [np.inf] * 29,
+    )
+
+    def epochs(count, seed=0):
+        data = batches.dataset(encoded, 8, 800, seed=seed, speed=0.2)
+        assert int(data.cardinality()) == batches.steps(encoded, 8, 800)
+        return [
+            np.concatenate([n for (_, n), _ in data.as_numpy_iterator()])
+            for _ in range(count)
+        ]
+
+    first, second = epochs(2)
+    # Unshuffled, clip order is fixed: each epoch draws new speeds.
+    assert first.shape == second.shape == (30,)
+    assert not np.array_equal(first, second)
+    np.testing.assert_array_equal(epochs(1)[0], first)
+    assert not np.array_equal(epochs(1, seed=1)[0], first)
+    order = np.concatenate(
+        [n for (_, n), _ in batches.dataset(encoded, 8, 800)]
+    )
+    ratio = order / first
+    assert ratio.min() >= 0.8 - 1e-3 and ratio.max() <= 1.2 + 1e-3
+    assert ratio.std() > 0.05
+    (clip_0,) = np.flatnonzero(order == lengths[0])
+    assert first[clip_0] >= lengths[0]
+    for (waves, clip_lengths), _ in batches.dataset(
+        encoded, 8, 800, speed=0.2
+    ).as_numpy_iterator():
+        assert waves.shape[1] % 800 == 0
+        for row, n in enumerate(clip_lengths):
+            assert (
+                np.allclose(waves[row, :n], 1) and (waves[row, n:] == 0).all()
+            )
+
+
+def test_a_transcript_still_aligns_at_its_fastest_speed():
+    model = _model(conv_filters=4, subsampling=2)
+    clips = audio.Clips(
+        [np.zeros(n, "float32") for n in (8000, 900)],
+        ["1 2", "1 1 2 3"],
+        ["a"] * 2,
+    )
+    encoded = batches.encode(model, clips)
+    assert encoded.fastest[0] > 10
+    # At its fastest, a clip keeps just the frames its transcript needs.
+    fastest = np.float32(encoded.fastest[1])
+    needed = batches.ctc_frames_needed(encoded.targets[1])
+    _, (played,) = batches.resample(
+        np.zeros((1, 900), "float32"), [900], [fastest], 900
+    )
+    assert batches.frame_count(model, int(played)) >= needed
+    assert batches.frame_count(model, int(played) - model.hop) < needed
+    classify = batches.encode(
+        _model("classify"),
+        audio.Clips([np.zeros(900, "float32")], ["1"], ["a"]),
+    )
+    assert classify.fastest == [np.inf]
+
+
 def test_transcription_targets_are_padded_to_one_width():
     model = _model()
     clips = audio.Clips(
@@ -198,8 +289,10 @@ def test_train_transcribe_end_to_end(tmp_path):
         task="transcribe",
         output_dir=str(tmp_path / "run"),
         beam_width=3,
+        speed_perturbation=0.1,
         **TINY,
     )
+    assert np.isfinite(result.history["loss"]).all()
     assert {"val_wer", "val_cer", "test_wer", "test_cer"} <= set(result.metrics)
     assert result.model.labels == sorted(synthetic_audio.WORDS)
     clips = synthetic_audio.clips("transcribe", "test")[:3]
@@ -289,6 +382,8 @@ def test_bad_settings_data_and_audio(tmp_path):
         speech.train(level="phone", output_dir=run, **TINY)
     with pytest.raises(ValueError, match=r"bucket_seconds"):
         speech.train(bucket_seconds=0, output_dir=run, **TINY)
+    with pytest.raises(ValueError, match=r"speed_perturbation=0.5"):
+        speech.train(speed_perturbation=0.5, output_dir=run, **TINY)
     with pytest.raises(FileNotFoundError, match=r"nowhere"):
         speech.train(data=str(tmp_path / "nowhere"), output_dir=run, **TINY)
     empty = tmp_path / "empty"
