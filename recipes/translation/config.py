@@ -20,9 +20,7 @@ class Config(TrainingConfig):
 
     cell: str = setting("gru", "recurrent layer, any name of the registry")
     units: int = setting(256, "width of each recurrent layer (per direction)")
-    num_layers: int = setting(
-        1, "depth of the encoder and of the decoder"
-    )
+    num_layers: int = setting(1, "depth of the encoder and of the decoder")
     embedding_dim: Optional[int] = setting(
         256, "width of the source and target embeddings (None: units)"
     )
