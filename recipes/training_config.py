@@ -212,15 +212,16 @@ def check_int(name, value, low):
         )
 
 
-def check_rate(name, value):
-    """Raises `ValueError` unless `value` is in [0, 1)."""
+def check_rate(name, value, upper=1):
+    """Raises `ValueError` unless `value` is a number in [0, `upper`)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(
-            f"`{name}` must be a number in [0, 1). Received: {name}={value!r}"
+            f"`{name}` must be a number in [0, {upper}). "
+            f"Received: {name}={value!r}"
         )
-    if not 0 <= value < 1:
+    if not 0 <= value < upper:
         raise ValueError(
-            f"`{name}` must be in [0, 1). Received: {name}={value!r}"
+            f"`{name}` must be in [0, {upper}). Received: {name}={value!r}"
         )
 
 

@@ -11,6 +11,7 @@ from recipes.speech.model import TASKS
 from recipes.training_config import TrainingConfig
 from recipes.training_config import check_int
 from recipes.training_config import check_positive
+from recipes.training_config import check_rate
 from recipes.training_config import setting
 
 
@@ -136,17 +137,8 @@ class Config(TrainingConfig):
             "conv_filters",
         ):
             check_int(name, getattr(self, name), 0)
-        speed = self.speed_perturbation
-        if not (
-            isinstance(speed, (int, float))
-            and not isinstance(speed, bool)
-            and 0 <= speed < 0.5
-        ):
-            raise ValueError(
-                "`speed_perturbation` must be a fraction in [0, 0.5) (0.1 "
-                "plays clips at 0.9 to 1.1 times their speed). Received: "
-                f"speed_perturbation={speed!r}"
-            )
+        # 0.1 plays clips at 0.9 to 1.1 times their speed.
+        check_rate("speed_perturbation", self.speed_perturbation, upper=0.5)
         if self.utterances is not None:
             check_int("utterances", self.utterances, 1)
         for name in ("frame_length", "frame_step", "bucket_seconds"):

@@ -21,6 +21,7 @@ from gatedkeras import layers
 from recipes import model_arguments
 from recipes.model_arguments import check_model_arguments
 from recipes.training_config import check_int
+from recipes.training_config import check_rate
 
 TASKS = ("classify", "transcribe")
 # Dynamic range of the log-mel features below each clip's loudest value, as
@@ -179,16 +180,8 @@ class SpeechModel(keras.Model):
             ("conv_filters", conv_filters),
         ):
             check_int(name, value, 0)
-        if not (
-            isinstance(frequency_warp, (int, float))
-            and not isinstance(frequency_warp, bool)
-            and 0 <= frequency_warp < 0.5
-        ):
-            raise ValueError(
-                "`frequency_warp` must be a fraction in [0, 0.5) (0.1 warps "
-                "by factors from 0.9 to 1.1). Received: "
-                f"frequency_warp={frequency_warp!r}"
-            )
+        # 0.1 warps by factors from 0.9 to 1.1.
+        check_rate("frequency_warp", frequency_warp, upper=0.5)
         if not (
             isinstance(time_mask_ratio, (int, float))
             and 0 <= time_mask_ratio <= 1
