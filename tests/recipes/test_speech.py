@@ -67,15 +67,22 @@ def _model(task="transcribe", labels=("1", "2", "3"), **options):
     return model
 
 
-def test_buckets_pad_to_their_bound_and_count_their_steps():
-    model = _model("classify", conv_filters=4)
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(100, 4000, size=37)
+def _clips_of_ones(count, shortest, fastest=None):
+    """`count` classification clips of ones, `shortest` to 4,000 samples
+    long (seeded): their lengths and their `Encoded`."""
+    lengths = np.random.default_rng(0).integers(shortest, 4000, size=count)
     encoded = batches.Encoded(
         [np.ones(n, "float32") for n in lengths],
-        [int(i % 3) for i in range(37)],
+        [int(i % 3) for i in range(count)],
         {"unknown_label": 0, "too_short": 0},
+        fastest,
     )
+    return lengths, encoded
+
+
+def test_buckets_pad_to_their_bound_and_count_their_steps():
+    model = _model("classify", conv_filters=4)
+    lengths, encoded = _clips_of_ones(37, 100)
     bucket = batches.bucket_samples(model, 0.1)
     assert bucket == 800
     data = batches.dataset(encoded, 8, bucket, shuffle=True, seed=1)
@@ -116,15 +123,8 @@ def test_resample_plays_each_clip_at_its_speed():
 
 
 def test_speed_perturbation_draws_new_seeded_speeds_each_epoch():
-    rng = np.random.default_rng(0)
-    lengths = rng.integers(1000, 4000, size=30)
-    encoded = batches.Encoded(
-        [np.ones(n, "float32") for n in lengths],
-        [int(i % 3) for i in range(30)],
-        {"unknown_label": 0, "too_short": 0},
-        # Clip 0 may not play faster than its own speed.
-        [1.0] + [np.inf] * 29,
-    )
+    # Clip 0 may not play faster than its own speed.
+    lengths, encoded = _clips_of_ones(30, 1000, fastest=[1.0] + [np.inf] * 29)
 
     def epochs(count, seed=0):
         data = batches.dataset(encoded, 8, 800, seed=seed, speed=0.2)
