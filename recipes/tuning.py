@@ -223,9 +223,7 @@ class HyperModel(keras_tuner.HyperModel):
         groups = {}
         for cell in self.cells:
             for tunable in layers.spec(cell).tunables:
-                if tunable.name in ("units", "num_layers"):
-                    continue
-                if tunable.name in fixed_options:
+                if tunable.name in ("units", "num_layers", *fixed_options):
                     continue
                 groups.setdefault(tunable, []).append(cell)
         names = [tunable.name for tunable in groups]
