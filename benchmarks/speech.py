@@ -5,6 +5,10 @@
     # digits, leave one speaker out: six trainings, each without its test
     # speaker; mean and spread of their test accuracies
     python benchmarks/speech.py speakers
+    # leave one speaker out, each fold choosing among candidate settings
+    # on a validation speaker of its own (never on its test speaker)
+    python benchmarks/speech.py choose --candidate plain: \
+        --candidate augmented:frequency_warp=0.1,noise_snr=10
     # connected digits (CTC) on a held-out speaker: WER and CER
     python benchmarks/speech.py connected
     # any setting of speech.train
@@ -87,6 +91,64 @@ def speakers(args):
     )
 
 
+def choose(args):
+    """Nested leave-one-speaker-out. For test speaker `t`, the next speaker
+    in `SPEAKERS` (cyclically) validates: each candidate trains on the
+    other four and is scored on that voice; the best (the first listed on
+    a tie) then trains on all five and is tested on `t`."""
+    if len(args.candidate) < 2:
+        raise ValueError(
+            "`choose` needs at least two --candidate NAME:KEY=VALUE,... "
+            f"Received: {args.candidate}"
+        )
+    candidates = dict(_candidate(text) for text in args.candidate)
+    names = list(candidates)
+    print(
+        "| test speaker | validation speaker | "
+        + " | ".join(f"{name} (valid)" for name in names)
+        + " | chosen | test accuracy | minutes |"
+    )
+    print("|---|---|" + "---|" * len(names) + "---|---|---|")
+    scores = []
+    for speaker in args.speakers.split(","):
+        judge = SPEAKERS[(SPEAKERS.index(speaker) + 1) % len(SPEAKERS)]
+        valid, minutes = {}, 0.0
+        for name in names:
+            metrics = run(
+                f"choose-{speaker}-by-{judge}-{name}",
+                args,
+                test_speakers=[speaker],
+                valid_speakers=[judge],
+                **candidates[name],
+            )
+            valid[name] = metrics["val_accuracy"]
+            minutes += metrics["train_seconds"] / 60
+        chosen = max(names, key=lambda name: valid[name])
+        metrics = run(
+            f"speaker-{speaker}-{chosen}",
+            args,
+            test_speakers=[speaker],
+            valid_speakers=[],
+            **candidates[chosen],
+        )
+        minutes += metrics["train_seconds"] / 60
+        scores.append(metrics["test_accuracy"])
+        print(
+            f"| {speaker} | {judge} | "
+            + " | ".join(f"{valid[name]:.4f}" for name in names)
+            + f" | {chosen} | {metrics['test_accuracy']:.4f} | "
+            f"{minutes:.1f} |",
+            flush=True,
+        )
+    spread = statistics.stdev(scores) if len(scores) > 1 else 0.0
+    print(
+        f"| mean of {len(scores)} | | "
+        + "| " * len(names)
+        + f"| {statistics.mean(scores):.4f} (sd {spread:.4f}, "
+        f"min {min(scores):.4f}) | |"
+    )
+
+
 def connected(args):
     metrics = run(
         f"connected-{args.test_speaker}",
@@ -112,15 +174,36 @@ def _key_value(text):
         return key, value
 
 
+def _candidate(text):
+    """`NAME:KEY=VALUE,KEY=VALUE` as `(NAME, settings)`; `NAME:` is the
+    settings of `--set` alone."""
+    name, colon, pairs = text.partition(":")
+    if not name or not colon:
+        raise ValueError(
+            "A candidate is NAME:KEY=VALUE,... (NAME: for no change). "
+            f"Received: {text!r}"
+        )
+    return name, dict(_key_value(pair) for pair in pairs.split(",") if pair)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=("official", "speakers", "connected"))
+    parser.add_argument(
+        "what", choices=("official", "speakers", "choose", "connected")
+    )
     parser.add_argument("--data", default=FSDD, help="the FSDD folder")
     parser.add_argument("--runs", default=os.path.join("runs", "speech"))
     parser.add_argument("--cell", default="gru")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--speakers", default=",".join(SPEAKERS))
     parser.add_argument("--test-speaker", default="theo")
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        metavar="NAME:KEY=VALUE,...",
+        help="with `choose`: settings to choose among, on top of --set",
+    )
     parser.add_argument(
         "--set",
         action="append",
@@ -131,9 +214,12 @@ def main():
     )
     args = parser.parse_args()
     args.settings = dict(_key_value(text) for text in args.set)
-    {"official": official, "speakers": speakers, "connected": connected}[
-        args.what
-    ](args)
+    {
+        "official": official,
+        "speakers": speakers,
+        "choose": choose,
+        "connected": connected,
+    }[args.what](args)
 
 
 if __name__ == "__main__":

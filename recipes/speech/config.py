@@ -8,6 +8,7 @@ from typing import Optional
 from gatedkeras.data import audio
 from recipes.speech.model import LEVELS
 from recipes.speech.model import TASKS
+from recipes.speech.model import check_noise_snr
 from recipes.training_config import TrainingConfig
 from recipes.training_config import check_int
 from recipes.training_config import check_positive
@@ -62,6 +63,11 @@ class Config(TrainingConfig):
         0.0,
         "vocal tract length perturbation in training: each clip's mel axis "
         "is warped by a factor from 1 - this to 1 + this (0: none)",
+    )
+    noise_snr: Optional[float] = setting(
+        None,
+        "white noise added to each training clip at a signal-to-noise "
+        "ratio drawn from this many dB to 30 dB more (None: none)",
     )
     speed_perturbation: float = setting(
         0.0,
@@ -139,6 +145,7 @@ class Config(TrainingConfig):
             check_int(name, getattr(self, name), 0)
         # 0.1 plays clips at 0.9 to 1.1 times their speed.
         check_rate("speed_perturbation", self.speed_perturbation, upper=0.5)
+        check_noise_snr(self.noise_snr)
         if self.utterances is not None:
             check_int("utterances", self.utterances, 1)
         for name in ("frame_length", "frame_step", "bucket_seconds"):

@@ -8,7 +8,9 @@ peak), normalised per utterance and mel bin over the utterance's own
 frames, with SpecAugment's time and frequency masks in training (Park et
 al. 2019, arXiv 1904.08779) and, optionally, a random warp of each
 utterance's frequency axis, vocal tract length perturbation (Jaitly and
-Hinton 2013), which makes one voice sound like many.
+Hinton 2013), which makes one voice sound like many, and white noise at a
+random signal-to-noise ratio, so that the model does not learn each
+recording's own noise floor.
 A classifier averages the top layer's outputs over the valid frames; a
 transcriber emits, per frame, a distribution over the symbols and the CTC
 blank (Graves et al. 2006), index 0 as `keras.ops.ctc_loss` expects.
@@ -27,11 +29,27 @@ TASKS = ("classify", "transcribe")
 # Dynamic range of the log-mel features below each clip's loudest value, as
 # `keras.layers.MelSpectrogram`'s `top_db`.
 TOP_DB = 80.0
+# Training noise is drawn from `noise_snr` up to this many dB cleaner: FSDD's
+# speakers' own floors lie 17 to 46 dB below their speech.
+NOISE_SNR_SPAN = 30.0
 # Where the frequency warp's straight stretch ends, as a fraction of the mel
 # axis: Jaitly and Hinton's F_hi is 0.6 of the Nyquist frequency (4.8 of
 # 8 kHz), which lies about 0.8 of the way up a mel axis.
 WARP_KNEE = 0.8
 LEVELS = ("word", "char")
+
+
+def check_noise_snr(noise_snr):
+    """Raises unless `noise_snr` is None or a ratio in dB a clip can take."""
+    if noise_snr is not None and not (
+        isinstance(noise_snr, (int, float))
+        and not isinstance(noise_snr, bool)
+        and -30 <= noise_snr <= 100
+    ):
+        raise ValueError(
+            "`noise_snr` must be a signal-to-noise ratio in dB from -30 "
+            f"to 100, or None. Received: noise_snr={noise_snr!r}"
+        )
 
 
 def symbols(transcript, level):
@@ -78,6 +96,10 @@ class SpeechModel(keras.Model):
             linearly so that the lowest and highest bins stay in place
             (Jaitly and Hinton's warp, applied to mel bins rather than
             Hertz). `0` turns it off. Defaults to `0.0`.
+        noise_snr: white noise added to each training clip, at a
+            signal-to-noise ratio (against the clip's mean power) drawn
+            uniformly from `noise_snr` to `noise_snr + 30` dB, or `None`
+            for none. Defaults to `None`.
         conv_filters: filters of a two-layer causal convolutional front
             end (kernel 5, ReLU), or `0` for none. Defaults to `0`.
         subsampling: time stride of the front end's first convolution.
@@ -130,6 +152,7 @@ class SpeechModel(keras.Model):
         frequency_masks=2,
         frequency_mask_bins=6,
         frequency_warp=0.0,
+        noise_snr=None,
         conv_filters=0,
         subsampling=2,
         units=128,
@@ -182,6 +205,7 @@ class SpeechModel(keras.Model):
             check_int(name, value, 0)
         # 0.1 warps by factors from 0.9 to 1.1.
         check_rate("frequency_warp", frequency_warp, upper=0.5)
+        check_noise_snr(noise_snr)
         if not (
             isinstance(time_mask_ratio, (int, float))
             and 0 <= time_mask_ratio <= 1
@@ -214,6 +238,7 @@ class SpeechModel(keras.Model):
         self.frequency_masks = frequency_masks
         self.frequency_mask_bins = frequency_mask_bins
         self.frequency_warp = frequency_warp
+        self.noise_snr = noise_snr
         self.conv_filters = conv_filters
         self.subsampling = subsampling
         self.units = units
@@ -341,6 +366,8 @@ class SpeechModel(keras.Model):
         """Normalised log-mel frames `(batch, frames, mel_bins)` and their
         mask, SpecAugment applied in training."""
         waveforms = ops.cast(waveforms, "float32")
+        if training and self.noise_snr is not None:
+            waveforms = self._add_noise(waveforms, lengths)
         # Zeros after every clip: a clip shorter than a window still makes
         # a frame, and the spectrogram's reflection padding has room.
         waveforms = ops.pad(waveforms, ((0, 0), (0, self.fft_length)))
@@ -406,6 +433,24 @@ class SpeechModel(keras.Model):
                 keep * ops.cast(ops.logical_not(inside), "float32")[:, None, :]
             )
         return mel * keep
+
+    def _add_noise(self, waveforms, lengths):
+        # Only over each clip's own samples: padding stays silent.
+        inside = ops.cast(
+            ops.arange(ops.shape(waveforms)[1])[None, :]
+            < ops.cast(lengths, "int32")[:, None],
+            "float32",
+        )
+        power = ops.sum(ops.square(waveforms) * inside, axis=1, keepdims=True)
+        power = power / ops.maximum(ops.sum(inside, axis=1, keepdims=True), 1)
+        snr = self.noise_snr + NOISE_SNR_SPAN * keras.random.uniform(
+            (ops.shape(waveforms)[0], 1), seed=self.seed_generator
+        )
+        scale = ops.sqrt(power * ops.power(10.0, -snr / 10.0))
+        noise = keras.random.normal(
+            ops.shape(waveforms), seed=self.seed_generator
+        )
+        return waveforms + noise * scale * inside
 
     def _warp_frequencies(self, mel):
         # Output bin b reads input position w(b), the inverse of Jaitly and
@@ -478,6 +523,7 @@ class SpeechModel(keras.Model):
             "frequency_masks": self.frequency_masks,
             "frequency_mask_bins": self.frequency_mask_bins,
             "frequency_warp": self.frequency_warp,
+            "noise_snr": self.noise_snr,
             "conv_filters": self.conv_filters,
             "subsampling": self.subsampling,
             "units": self.units,

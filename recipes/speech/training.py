@@ -143,6 +143,7 @@ def _train(data, config, started):
             frequency_masks=config.frequency_masks,
             frequency_mask_bins=config.frequency_mask_bins,
             frequency_warp=config.frequency_warp,
+            noise_snr=config.noise_snr,
             conv_filters=config.conv_filters,
             subsampling=config.subsampling,
             units=config.units,

@@ -290,6 +290,7 @@ def test_train_transcribe_end_to_end(tmp_path):
         output_dir=str(tmp_path / "run"),
         beam_width=3,
         speed_perturbation=0.1,
+        noise_snr=20,
         **TINY,
     )
     assert np.isfinite(result.history["loss"]).all()
@@ -384,6 +385,8 @@ def test_bad_settings_data_and_audio(tmp_path):
         speech.train(bucket_seconds=0, output_dir=run, **TINY)
     with pytest.raises(ValueError, match=r"speed_perturbation=0.5"):
         speech.train(speed_perturbation=0.5, output_dir=run, **TINY)
+    with pytest.raises(ValueError, match=r"noise_snr='loud'"):
+        speech.train(noise_snr="loud", output_dir=run, **TINY)
     with pytest.raises(FileNotFoundError, match=r"nowhere"):
         speech.train(data=str(tmp_path / "nowhere"), output_dir=run, **TINY)
     empty = tmp_path / "empty"

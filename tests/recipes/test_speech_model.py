@@ -154,6 +154,42 @@ def test_frequency_warp_only_in_training():
     assert np.abs(warped - plain).max() > 0.1
 
 
+@pytest.mark.backend_math
+def test_noise_is_added_at_the_drawn_signal_to_noise_ratio():
+    """Each clip gets white noise at its own ratio, between `noise_snr` and
+    30 dB above it, against the clip's own power; the padding stays
+    silent."""
+    model = _model(noise_snr=10.0)
+    samples = 40000
+    lengths = np.array([samples, samples // 2, samples // 4, samples])
+    rng = np.random.default_rng(0)
+    waves = np.zeros((4, samples), "float32")
+    for row, (length, gain) in enumerate(zip(lengths, (1.0, 0.1, 3.0, 0.5))):
+        waves[row, :length] = gain * np.sin(np.arange(length) * 0.3)
+    waves[3, :samples] += 0.01 * rng.standard_normal(samples)
+    noisy = to_numpy(model._add_noise(waves, lengths))
+    ratios = []
+    for row, length in enumerate(lengths):
+        signal = np.mean(waves[row, :length] ** 2)
+        noise = np.mean((noisy[row, :length] - waves[row, :length]) ** 2)
+        ratios.append(10 * np.log10(signal / noise))
+        assert np.all(noisy[row, length:] == 0)
+    ratios = np.array(ratios)
+    # The measured ratio of tens of thousands of samples is within 0.2 dB.
+    assert np.all(ratios > 10 - 0.2) and np.all(ratios < 40 + 0.2)
+    assert np.ptp(ratios) > 1  # one draw per clip
+
+
+def test_noise_only_in_training():
+    model = _model(noise_snr=0.0, time_masks=0, frequency_masks=0)
+    plain_model = _model(time_masks=0, frequency_masks=0)
+    waves, lengths = _batch()
+    plain = to_numpy(plain_model.features(waves, lengths, training=True)[0])
+    assert_close(to_numpy(model.features(waves, lengths)[0]), plain)
+    noisy = to_numpy(model.features(waves, lengths, training=True)[0])
+    assert np.abs(noisy - plain).max() > 0.1
+
+
 def test_spec_augment_masks_only_in_training():
     model = _model(time_masks=2, time_mask_frames=5, frequency_masks=2)
     waves, lengths = _batch()
@@ -201,6 +237,9 @@ def test_bad_arguments():
         SpeechModel(["a"], cell="nope")
     with pytest.raises(ValueError, match=r"frequency_warp=0.5"):
         SpeechModel(["a"], frequency_warp=0.5)
+    for snr in ("loud", True, 200):
+        with pytest.raises(ValueError, match=f"noise_snr={snr!r}"):
+            SpeechModel(["a"], noise_snr=snr)
     with pytest.raises(ValueError, match=r"conv_filters=-1"):
         SpeechModel(["a"], conv_filters=-1)
     assert ops.shape(SpeechModel(["a"]).frame_lengths(np.array([80])))[0] == 1
