@@ -167,7 +167,11 @@ def test_noise_is_added_at_the_drawn_signal_to_noise_ratio():
     for row, (length, gain) in enumerate(zip(lengths, (1.0, 0.1, 3.0, 0.5))):
         waves[row, :length] = gain * np.sin(np.arange(length) * 0.3)
     waves[3, :samples] += 0.01 * rng.standard_normal(samples)
-    noisy = to_numpy(model._add_noise(waves, lengths))
+    noisy = to_numpy(
+        model._add_noise(
+            ops.convert_to_tensor(waves), ops.convert_to_tensor(lengths)
+        )
+    )
     ratios = []
     for row, length in enumerate(lengths):
         signal = np.mean(waves[row, :length] ** 2)
