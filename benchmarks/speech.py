@@ -9,6 +9,8 @@
     # on a validation speaker of its own (never on its test speaker)
     python benchmarks/speech.py choose --candidate plain: \
         --candidate augmented:frequency_warp=0.1,noise_snr=10
+    # accuracy on a held-out speaker against the number of voices trained on
+    python benchmarks/speech.py voices --speakers george,nicolas
     # connected digits (CTC) on a held-out speaker: WER and CER
     python benchmarks/speech.py connected
     # any setting of speech.train
@@ -149,6 +151,54 @@ def choose(args):
     )
 
 
+def voices(args):
+    """For each test speaker, trainings on the first 1, 2, ... 5 of the
+    other speakers (in `SPEAKERS` order after it), each validating on a
+    seeded tenth of its own speakers' clips: how accuracy on a new voice
+    grows with the voices heard."""
+    recordings = os.path.join(args.data, "recordings")
+    print("| test speaker | voices heard: 1 | 2 | 3 | 4 | 5 |")
+    print("|---|" + "---|" * 5)
+    for speaker in args.speakers.split(","):
+        start = SPEAKERS.index(speaker)
+        others = [SPEAKERS[(start + k) % len(SPEAKERS)] for k in range(1, 6)]
+        scores = []
+        for count in range(1, 5):
+            heard = others[:count]
+            folder = os.path.join(args.runs, f"folder-{speaker}-{count}")
+            if not os.path.isdir(folder):
+                # Links, not copies: the speakers' clips and the test voice.
+                os.makedirs(folder + ".partial", exist_ok=True)
+                for name in sorted(os.listdir(recordings)):
+                    parts = name.split("_")
+                    if len(parts) == 3 and parts[1] in heard + [speaker]:
+                        os.symlink(
+                            os.path.abspath(os.path.join(recordings, name)),
+                            os.path.join(folder + ".partial", name),
+                        )
+                os.replace(folder + ".partial", folder)
+            metrics = run(
+                f"voices-{speaker}-{count}",
+                args,
+                data=folder,
+                test_speakers=[speaker],
+                valid_speakers=[],
+            )
+            scores.append(metrics["test_accuracy"])
+        # All five: the leave-one-speaker-out run of `speakers`.
+        metrics = run(
+            f"speaker-{speaker}",
+            args,
+            test_speakers=[speaker],
+            valid_speakers=[],
+        )
+        scores.append(metrics["test_accuracy"])
+        print(
+            f"| {speaker} | " + " | ".join(f"{a:.4f}" for a in scores) + " |",
+            flush=True,
+        )
+
+
 def connected(args):
     metrics = run(
         f"connected-{args.test_speaker}",
@@ -189,7 +239,8 @@ def _candidate(text):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "what", choices=("official", "speakers", "choose", "connected")
+        "what",
+        choices=("official", "speakers", "choose", "voices", "connected"),
     )
     parser.add_argument("--data", default=FSDD, help="the FSDD folder")
     parser.add_argument("--runs", default=os.path.join("runs", "speech"))
@@ -218,6 +269,7 @@ def main():
         "official": official,
         "speakers": speakers,
         "choose": choose,
+        "voices": voices,
         "connected": connected,
     }[args.what](args)
 
