@@ -29,8 +29,9 @@ TASKS = ("classify", "transcribe")
 # Dynamic range of the log-mel features below each clip's loudest value, as
 # `keras.layers.MelSpectrogram`'s `top_db`.
 TOP_DB = 80.0
-# Training noise is drawn from `noise_snr` up to this many dB cleaner: FSDD's
-# speakers' own floors lie 17 to 46 dB below their speech.
+# Training noise is drawn from `noise_snr` up to this many dB cleaner: the
+# quietest tenth of FSDD's frames lies 17 to 46 dB below each clip's loudest,
+# depending on the speaker.
 NOISE_SNR_SPAN = 30.0
 # Where the frequency warp's straight stretch ends, as a fraction of the mel
 # axis: Jaitly and Hinton's F_hi is 0.6 of the Nyquist frequency (4.8 of
