@@ -68,17 +68,19 @@ def official(args):
     )
 
 
+def held_out(speaker, args):
+    """The run that trains on the five speakers other than `speaker`."""
+    return run(
+        f"speaker-{speaker}", args, test_speakers=[speaker], valid_speakers=[]
+    )
+
+
 def speakers(args):
     print("| test speaker | test accuracy | valid accuracy | minutes |")
     print("|---|---|---|---|")
     scores = []
     for speaker in args.speakers.split(","):
-        metrics = run(
-            f"speaker-{speaker}",
-            args,
-            test_speakers=[speaker],
-            valid_speakers=[],
-        )
+        metrics = held_out(speaker, args)
         scores.append(metrics["test_accuracy"])
         print(
             f"| {speaker} | {metrics['test_accuracy']:.4f} | "
@@ -186,13 +188,7 @@ def voices(args):
             )
             scores.append(metrics["test_accuracy"])
         # All five: the leave-one-speaker-out run of `speakers`.
-        metrics = run(
-            f"speaker-{speaker}",
-            args,
-            test_speakers=[speaker],
-            valid_speakers=[],
-        )
-        scores.append(metrics["test_accuracy"])
+        scores.append(held_out(speaker, args)["test_accuracy"])
         print(
             f"| {speaker} | " + " | ".join(f"{a:.4f}" for a in scores) + " |",
             flush=True,
