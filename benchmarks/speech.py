@@ -28,6 +28,7 @@ chooses its checkpoint on a seeded tenth of their clips
 import argparse
 import json
 import os
+import shutil
 import statistics
 
 from recipes import speech
@@ -170,7 +171,8 @@ def voices(args):
             folder = os.path.join(args.runs, f"folder-{speaker}-{count}")
             if not os.path.isdir(folder):
                 # Links, not copies: the speakers' clips and the test voice.
-                os.makedirs(folder + ".partial", exist_ok=True)
+                shutil.rmtree(folder + ".partial", ignore_errors=True)
+                os.makedirs(folder + ".partial")
                 for name in sorted(os.listdir(recordings)):
                     parts = name.split("_")
                     if len(parts) == 3 and parts[1] in heard + [speaker]:
