@@ -69,10 +69,12 @@ def official(args):
     )
 
 
-def held_out(speaker, args):
-    """The run that trains on the five speakers other than `speaker`."""
+def held_out(speaker, args, variant=None, **settings):
+    """The run that trains on the five speakers other than `speaker`, with
+    `settings` (named `variant`) on top of `--set`."""
+    name = f"speaker-{speaker}" + (f"-{variant}" if variant else "")
     return run(
-        f"speaker-{speaker}", args, test_speakers=[speaker], valid_speakers=[]
+        name, args, test_speakers=[speaker], valid_speakers=[], **settings
     )
 
 
@@ -129,13 +131,7 @@ def choose(args):
             valid[name] = metrics["val_accuracy"]
             minutes += metrics["train_seconds"] / 60
         chosen = max(names, key=lambda name: valid[name])
-        metrics = run(
-            f"speaker-{speaker}-{chosen}",
-            args,
-            test_speakers=[speaker],
-            valid_speakers=[],
-            **candidates[chosen],
-        )
+        metrics = held_out(speaker, args, chosen, **candidates[chosen])
         minutes += metrics["train_seconds"] / 60
         scores.append(metrics["test_accuracy"])
         print(
