@@ -13,6 +13,10 @@
     python benchmarks/speech.py voices --speakers george,nicolas
     # connected digits (CTC) on a held-out speaker: WER and CER
     python benchmarks/speech.py connected
+    # `official` and `connected` also choose among candidates on
+    # validation (takes 5-9; for `connected`, the next speaker's voice)
+    python benchmarks/speech.py connected --candidate plain: \
+        --candidate augmented:noise_snr=10
     # any setting of speech.train
     python benchmarks/speech.py official --epochs 40 --set units=192
 
@@ -59,14 +63,32 @@ def run(name, args, **settings):
 
 
 def official(args):
-    metrics = run("official", args, split_by="official")
-    print("| split | test accuracy | valid accuracy | epochs | minutes |")
-    print("|---|---|---|---|---|")
+    """FSDD's official split; with candidates, each trains on it and the
+    best on validation (takes 5-9) is the chosen one."""
+    candidates = _candidates(args) or {"": {}}
     print(
-        f"| official (recordings 0-4) | {metrics['test_accuracy']:.4f} | "
-        f"{metrics['val_accuracy']:.4f} | {metrics['epochs']} | "
-        f"{metrics['train_seconds'] / 60:.1f} |"
+        "| split | candidate | test accuracy | valid accuracy | epochs "
+        "| minutes |"
     )
+    print("|---|---|---|---|---|---|")
+    valid = {}
+    for name, settings in candidates.items():
+        metrics = run(
+            "official" + (f"-{name}" if name else ""),
+            args,
+            split_by="official",
+            **settings,
+        )
+        valid[name] = metrics["val_accuracy"]
+        print(
+            f"| official (recordings 0-4) | {name or '(--set)'} | "
+            f"{metrics['test_accuracy']:.4f} | "
+            f"{metrics['val_accuracy']:.4f} | {metrics['epochs']} | "
+            f"{metrics['train_seconds'] / 60:.1f} |",
+            flush=True,
+        )
+    if len(candidates) > 1:
+        print(f"\nChosen on validation: {_best(valid)}")
 
 
 def held_out(speaker, args, variant=None, **settings):
@@ -103,12 +125,12 @@ def choose(args):
     in `SPEAKERS` (cyclically) validates: each candidate trains on the
     other four and is scored on that voice; the best (the first listed on
     a tie) then trains on all five and is tested on `t`."""
-    if len(args.candidate) < 2:
+    candidates = _candidates(args)
+    if not candidates:
         raise ValueError(
             "`choose` needs at least two --candidate NAME:KEY=VALUE,... "
             f"Received: {args.candidate}"
         )
-    candidates = dict(_candidate(text) for text in args.candidate)
     names = list(candidates)
     print(
         "| test speaker | validation speaker | "
@@ -118,7 +140,7 @@ def choose(args):
     print("|---|---|" + "---|" * len(names) + "---|---|---|")
     scores = []
     for speaker in args.speakers.split(","):
-        judge = SPEAKERS[(SPEAKERS.index(speaker) + 1) % len(SPEAKERS)]
+        judge = _judge(speaker)
         valid, minutes = {}, 0.0
         for name in names:
             metrics = run(
@@ -130,7 +152,7 @@ def choose(args):
             )
             valid[name] = metrics["val_accuracy"]
             minutes += metrics["train_seconds"] / 60
-        chosen = max(names, key=lambda name: valid[name])
+        chosen = _best(valid)
         metrics = held_out(speaker, args, chosen, **candidates[chosen])
         minutes += metrics["train_seconds"] / 60
         scores.append(metrics["test_accuracy"])
@@ -194,20 +216,78 @@ def voices(args):
 
 
 def connected(args):
+    """Connected digits (CTC) of the test speaker. With candidates, the
+    next speaker in `SPEAKERS` validates, as in `choose`: each candidate
+    trains on the other four and is scored by WER on that voice; the best
+    trains on all five and is tested."""
+    speaker = args.test_speaker
+    candidates = _candidates(args)
+    task = {"task": "transcribe", "test_speakers": [speaker]}
+    chosen, settings, valid, minutes = "", {}, {}, 0.0
+    if candidates:
+        judge = _judge(speaker)
+        print(f"Validation speaker: {judge}\n")
+        print("| candidate | valid WER | valid CER | epochs | minutes |")
+        print("|---|---|---|---|---|")
+        for name, candidate in candidates.items():
+            metrics = run(
+                f"connected-{speaker}-by-{judge}-{name}",
+                args,
+                valid_speakers=[judge],
+                **task,
+                **candidate,
+            )
+            valid[name] = metrics["val_wer"]
+            minutes += metrics["train_seconds"] / 60
+            print(
+                f"| {name} | {metrics['val_wer']} | {metrics['val_cer']} | "
+                f"{metrics['epochs']} | "
+                f"{metrics['train_seconds'] / 60:.1f} |",
+                flush=True,
+            )
+        chosen = _best(valid, lower=True)
+        settings = candidates[chosen]
+        print()
     metrics = run(
-        f"connected-{args.test_speaker}",
+        f"connected-{speaker}" + (f"-{chosen}" if chosen else ""),
         args,
-        task="transcribe",
-        test_speakers=[args.test_speaker],
         valid_speakers=[],
+        **task,
+        **settings,
     )
-    print("| test speaker | WER | CER | valid WER | epochs | minutes |")
-    print("|---|---|---|---|---|---|")
+    minutes += metrics["train_seconds"] / 60
     print(
-        f"| {args.test_speaker} | {metrics['test_wer']} | "
-        f"{metrics['test_cer']} | {metrics['val_wer']} | "
-        f"{metrics['epochs']} | {metrics['train_seconds'] / 60:.1f} |"
+        "| test speaker | chosen | WER | CER | valid WER | epochs | minutes |"
     )
+    print("|---|---|---|---|---|---|---|")
+    print(
+        f"| {speaker} | {chosen or '(--set)'} | {metrics['test_wer']} | "
+        f"{metrics['test_cer']} | {metrics['val_wer']} | "
+        f"{metrics['epochs']} | {minutes:.1f} |"
+    )
+
+
+def _judge(speaker):
+    """The validation speaker of a fold: the next in `SPEAKERS`."""
+    return SPEAKERS[(SPEAKERS.index(speaker) + 1) % len(SPEAKERS)]
+
+
+def _best(valid, lower=False):
+    """The candidate with the best validation score; the first listed on
+    a tie."""
+    return (min if lower else max)(valid, key=valid.get)
+
+
+def _candidates(args):
+    """`--candidate` as an ordered `{name: settings}`; none, or two or
+    more with distinct names."""
+    candidates = dict(_candidate(text) for text in args.candidate)
+    if len(args.candidate) == 1 or len(candidates) < len(args.candidate):
+        raise ValueError(
+            "Give no --candidate, or two or more with distinct names. "
+            f"Received: {args.candidate}"
+        )
+    return candidates
 
 
 def _key_value(text):
@@ -247,7 +327,8 @@ def main():
         action="append",
         default=[],
         metavar="NAME:KEY=VALUE,...",
-        help="with `choose`: settings to choose among, on top of --set",
+        help="with `choose`, `official` or `connected`: settings to "
+        "choose among on validation, on top of --set",
     )
     parser.add_argument(
         "--set",
