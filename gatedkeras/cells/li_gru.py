@@ -17,7 +17,7 @@ from gatedkeras import registry
 from gatedkeras.engine import arguments
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
-from gatedkeras.engine.cell import layer_norm
+from gatedkeras.engine.layer_norm import layer_norm
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 

@@ -14,7 +14,7 @@ from keras import ops
 from gatedkeras import registry
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
-from gatedkeras.engine.cell import layer_norm
+from gatedkeras.engine.layer_norm import layer_norm
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 

@@ -259,16 +259,6 @@ def dense(inputs, kernel):
     return ops.reshape(ops.matmul(flat, kernel), (*leading, kernel.shape[-1]))
 
 
-def layer_norm(x, gamma, beta=None):
-    """Layer normalisation over the last axis (Ba et al. 2016).
-
-    `keras.ops.layer_normalization` (statistics in float32 under mixed
-    precision; PyTorch's fused kernel on the torch backend), with the
-    epsilon of Ba et al. and Haste.
-    """
-    return ops.layer_normalization(x, gamma, beta, epsilon=1e-5)
-
-
 def _sizes(state_size):
     return [state_size] if isinstance(state_size, int) else list(state_size)
 
