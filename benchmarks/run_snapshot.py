@@ -6,10 +6,10 @@ between sessions. `save` copies what a resume needs into a folder small
 enough to commit: the settings, the vocabulary, the backup's training
 position, and its weights in float16 (half the size; rounding changes a
 weight by at most 2**-11 of itself, less than one SGD step typically
-moves it). `restore` writes them back
-as a run folder with a float32 backup, which the recipe's command resumes.
-The best checkpoint (`model.keras`) is left behind: the resumed run starts
-its best-checkpoint record afresh.
+moves it). `restore` writes them back as a run folder with a float32
+backup, which the recipe's command resumes. The best checkpoint
+(`model.keras`) is left behind: the resumed run starts its best-checkpoint
+record afresh.
 
     python benchmarks/run_snapshot.py save runs/ptb_medium \
         benchmarks/snapshots/ptb_medium
