@@ -43,14 +43,7 @@ def save(run, snapshot):
     partial = snapshot + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
-    for name in FILES:
-        shutil.copy(os.path.join(run, name), partial)
-    shutil.copy(os.path.join(backup, BACKUP[1]), partial)
-    _copy_weights(
-        os.path.join(backup, BACKUP[0]),
-        os.path.join(partial, BACKUP[0]),
-        "float16",
-    )
+    _copy_run(run, backup, partial, partial, "float16")
     shutil.rmtree(snapshot, ignore_errors=True)
     os.replace(partial, snapshot)
 
@@ -63,13 +56,19 @@ def restore(snapshot, run):
         )
     backup = os.path.join(run, "backup")
     os.makedirs(backup)
+    _copy_run(snapshot, snapshot, run, backup, "float32")
+
+
+def _copy_run(folder, backup, to_folder, to_backup, float_dtype):
+    """Settings and vocabulary from `folder` to `to_folder`, the backup
+    from `backup` to `to_backup`, its weights cast to `float_dtype`."""
     for name in FILES:
-        shutil.copy(os.path.join(snapshot, name), run)
-    shutil.copy(os.path.join(snapshot, BACKUP[1]), backup)
+        shutil.copy(os.path.join(folder, name), to_folder)
+    shutil.copy(os.path.join(backup, BACKUP[1]), to_backup)
     _copy_weights(
-        os.path.join(snapshot, BACKUP[0]),
         os.path.join(backup, BACKUP[0]),
-        "float32",
+        os.path.join(to_backup, BACKUP[0]),
+        float_dtype,
     )
 
 
