@@ -15,6 +15,11 @@ import time
 
 # Settings a resumed run may change: they do not change what is trained.
 RESUMABLE = ("epochs", "output_dir", "overwrite", "verbose", "tensorboard")
+# Dtype policies a resumed run may move between: each keeps float32
+# weights and no loss scale, so the backup loads unchanged. A run started
+# where bfloat16 arithmetic is fast can go on where it is emulated (25
+# times slower on a CPU without AVX-512 BF16), and back.
+INTERCHANGEABLE_POLICIES = (None, "float32", "mixed_bfloat16")
 # The files of a finished run, removed when `overwrite=True` replaces it.
 FINISHED = ("model.keras", "model.best.json", "metrics.json")
 
@@ -44,7 +49,9 @@ def prepare(config, preprocessing_files=()):
         changed = sorted(
             key
             for key in settings
-            if key not in RESUMABLE and previous.get(key) != settings[key]
+            if key not in RESUMABLE
+            and previous.get(key) != settings[key]
+            and not _interchangeable(key, previous.get(key), settings[key])
         )
         if changed:
             raise ValueError(
@@ -66,6 +73,14 @@ def prepare(config, preprocessing_files=()):
     os.makedirs(path, exist_ok=True)
     write_json_atomically(settings_path, settings)
     return path
+
+
+def _interchangeable(key, old, new):
+    return (
+        key == "dtype_policy"
+        and old in INTERCHANGEABLE_POLICIES
+        and new in INTERCHANGEABLE_POLICIES
+    )
 
 
 def finish(path, metrics, history, started, steps_per_epoch):
