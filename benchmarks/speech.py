@@ -17,6 +17,10 @@
     # validation (takes 5-9; for `connected`, the next speaker's voice)
     python benchmarks/speech.py connected --candidate plain: \
         --candidate augmented:noise_snr=10
+    # an ensemble on the official split: runs alike but for their seeds,
+    # and any model already trained (--member), their probabilities averaged
+    python benchmarks/speech.py ensemble --seeds 1,2,3,4 \
+        --member recipes/speech/presets/fsdd_digits_gru.keras
     # any setting of speech.train
     python benchmarks/speech.py official --epochs 40 --set units=192
 
@@ -35,6 +39,7 @@ import os
 import shutil
 import statistics
 
+from gatedkeras.data import audio
 from recipes import speech
 
 FSDD = os.path.join(
@@ -89,6 +94,75 @@ def official(args):
         )
     if len(candidates) > 1:
         print(f"\nChosen on validation: {_best(valid)}")
+
+
+def ensemble(args):
+    """The official split's members (the `--member` models, then one run
+    per seed in `--seeds`) and the ensembles of the first 1, 2, ... of
+    them, scored on test (takes 0-4) and validation (takes 5-9); the whole
+    ensemble is saved in `<runs>/official-ensemble.keras`, and its errors
+    listed by speaker."""
+    models = [speech.from_preset(path) for path in args.member]
+    names = [os.path.basename(path) for path in args.member]
+    for seed in _seeds(args.seeds):
+        run(f"official-seed{seed}", args, split_by="official", seed=seed)
+        path = os.path.join(args.runs, f"official-seed{seed}", "model.keras")
+        models.append(speech.from_preset(path))
+        names.append(f"seed {seed}")
+    if len(models) < 2:
+        raise ValueError(
+            "An ensemble needs two or more models from --seeds and "
+            f"--member. Received: seeds={args.seeds!r}, "
+            f"member={args.member}"
+        )
+    splits = audio.load(
+        os.path.join(args.data, "recordings"),
+        sample_rate=models[0].sample_rate,
+        split_by="official",
+    )
+    print("| models | test accuracy | valid accuracy | valid loss |")
+    print("|---|---|---|---|")
+    rows = [(name, [model]) for name, model in zip(names, models)]
+    rows += [
+        (f"ensemble of the first {k}", models[:k])
+        for k in range(2, len(models) + 1)
+    ]
+    for name, members in rows:
+        model = (
+            members[0] if len(members) == 1 else speech.SpeechEnsemble(members)
+        )
+        test = speech.evaluate(model, splits.test)
+        valid = speech.evaluate(model, splits.valid)
+        print(
+            f"| {name} | {test['accuracy']:.4f} | {valid['accuracy']:.4f} "
+            f"| {valid['loss']:.4f} |",
+            flush=True,
+        )
+    path = os.path.join(args.runs, "official-ensemble.keras")
+    # Saved whole or not at all: a half-written file never has the name.
+    model.save(path + ".partial.keras")
+    os.replace(path + ".partial.keras", path)
+    print(f"\nSaved {path}. Its errors (speaker: said -> heard):")
+    for split in ("test", "valid"):
+        clips = getattr(splits, split)
+        heard = speech.predict(model, clips.audio)
+        wrong = [
+            f"{speaker}: {said} -> {guess}"
+            for said, guess, speaker in zip(clips.labels, heard, clips.speakers)
+            if said != guess
+        ]
+        print(
+            f"- {split}, {len(wrong)}: " + ("; ".join(sorted(wrong)) or "none")
+        )
+
+
+def _seeds(text):
+    try:
+        return [int(seed) for seed in text.split(",") if seed.strip()]
+    except ValueError:
+        raise ValueError(
+            f"`--seeds` must be comma-separated integers. Received: {text!r}"
+        ) from None
 
 
 def held_out(speaker, args, variant=None, **settings):
@@ -314,7 +388,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "what",
-        choices=("official", "speakers", "choose", "voices", "connected"),
+        choices=(
+            "official",
+            "speakers",
+            "choose",
+            "voices",
+            "connected",
+            "ensemble",
+        ),
     )
     parser.add_argument("--data", default=FSDD, help="the FSDD folder")
     parser.add_argument("--runs", default=os.path.join("runs", "speech"))
@@ -322,6 +403,18 @@ def main():
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--speakers", default=",".join(SPEAKERS))
     parser.add_argument("--test-speaker", default="theo")
+    parser.add_argument(
+        "--seeds",
+        default="",
+        help="with `ensemble`: the seeds of the official-split runs",
+    )
+    parser.add_argument(
+        "--member",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="with `ensemble`: a trained .keras classifier to include",
+    )
     parser.add_argument(
         "--candidate",
         action="append",
@@ -346,6 +439,7 @@ def main():
         "choose": choose,
         "voices": voices,
         "connected": connected,
+        "ensemble": ensemble,
     }[args.what](args)
 
 

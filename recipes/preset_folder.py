@@ -16,7 +16,8 @@ class PresetFolder:
 
     Args:
         folder: the directory holding `<name>.keras` and `<name>.md`.
-        model_class: the class every preset must load as.
+        model_class: the class every preset must load as, or a tuple of
+            the classes it may load as.
         kind: what the presets are, for messages (`"language-model"`).
     """
 
@@ -49,9 +50,14 @@ class PresetFolder:
             path = os.path.join(self.folder, name + ".keras")
         model = keras.saving.load_model(path, compile=False)
         if not isinstance(model, self.model_class):
+            classes = (
+                self.model_class
+                if isinstance(self.model_class, tuple)
+                else (self.model_class,)
+            )
             raise ValueError(
                 f"The file does not hold a gatedkeras "
-                f"{self.model_class.__name__}. Received: "
+                f"{' or '.join(c.__name__ for c in classes)}. Received: "
                 f"{type(model).__name__} from {path!r}"
             )
         return model

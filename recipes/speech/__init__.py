@@ -16,6 +16,7 @@ saved model takes raw waveforms. Shell: `gatedkeras train speech ...` and
 """
 
 from recipes.speech.config import Config
+from recipes.speech.ensemble import SpeechEnsemble
 from recipes.speech.inference import evaluate
 from recipes.speech.inference import predict
 from recipes.speech.inference import transcribe
@@ -31,6 +32,7 @@ from recipes.speech.tuning import tune
 __all__ = [
     "Config",
     "HyperModel",
+    "SpeechEnsemble",
     "SpeechModel",
     "TrainResult",
     "evaluate",

@@ -4,10 +4,13 @@
 import os
 
 from recipes.preset_folder import PresetFolder
+from recipes.speech.ensemble import SpeechEnsemble
 from recipes.speech.model import SpeechModel
 
 _PRESETS = PresetFolder(
-    os.path.join(os.path.dirname(__file__), "presets"), SpeechModel, "speech"
+    os.path.join(os.path.dirname(__file__), "presets"),
+    (SpeechModel, SpeechEnsemble),
+    "speech",
 )
 
 
@@ -29,7 +32,9 @@ def from_preset(name):
             saved by `train()` (its `model.keras`).
 
     Returns:
-        The `SpeechModel`, with its labels; it takes raw waveforms.
+        The `SpeechModel` (or, for a classifier, possibly a
+        `SpeechEnsemble` of them), with its labels; it takes raw
+        waveforms.
 
     >>> model = from_preset("fsdd_digits_gru")  # doctest: +SKIP
     >>> predict(model, ["3_theo_0.wav"])  # doctest: +SKIP
