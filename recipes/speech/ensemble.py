@@ -41,7 +41,7 @@ class SpeechEnsemble(keras.Model):
         Float32 `(batch, len(labels))`: the logarithm of the members' mean
         probabilities, logits whose softmax is that mean.
 
-    >>> from recipes.speech.model import SpeechModel
+    >>> from recipes.speech import SpeechEnsemble, SpeechModel
     >>> members = [
     ...     SpeechModel(["yes", "no"], units=8, num_layers=1) for _ in "ab"
     ... ]
