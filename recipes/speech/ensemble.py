@@ -54,12 +54,12 @@ class SpeechEnsemble(keras.Model):
 
     def __init__(self, members, **kwargs):
         super().__init__(**kwargs)
-        members = list(members) if isinstance(members, (list, tuple)) else []
-        if not members:
+        if not isinstance(members, (list, tuple)) or not members:
             raise ValueError(
                 "`members` must be a non-empty list of SpeechModel "
                 f"classifiers. Received: members={members!r}"
             )
+        members = list(members)
         for index, member in enumerate(members):
             if not isinstance(member, SpeechModel):
                 raise ValueError(
@@ -86,9 +86,18 @@ class SpeechEnsemble(keras.Model):
                     f"members[{index}] with sample_rate={member.sample_rate}"
                 )
         self.members = members
-        self.task = "classify"
-        self.labels = list(members[0].labels)
-        self.sample_rate = members[0].sample_rate
+
+    # What `predict` and `evaluate` read of a model, all the first
+    # member's, which every member shares.
+    task = "classify"
+
+    @property
+    def labels(self):
+        return list(self.members[0].labels)
+
+    @property
+    def sample_rate(self):
+        return self.members[0].sample_rate
 
     def build(self, input_shape=None):
         for member in self.members:

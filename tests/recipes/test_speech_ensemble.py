@@ -42,23 +42,16 @@ def test_ensemble_is_the_mean_of_its_members_probabilities(tmp_path):
     ensemble = SpeechEnsemble(members)
     waves, lengths = _waves()
     inputs = (keras.ops.convert_to_tensor(waves), lengths)
-    expected = np.mean(
-        [_softmax(to_numpy(member(inputs))) for member in members], axis=0
-    )
+    probabilities = [_softmax(to_numpy(member(inputs))) for member in members]
+    expected = np.mean(probabilities, axis=0)
     logits = to_numpy(ensemble(inputs))
     assert logits.dtype == np.float32
     np.testing.assert_allclose(_softmax(logits), expected, atol=1e-6)
     # Log-probabilities: their exponentials already sum to one.
     np.testing.assert_allclose(np.exp(logits), expected, atol=1e-6)
-    assert (
-        len(
-            {
-                tuple(np.argmax(_softmax(to_numpy(m(inputs))), -1))
-                for m in members
-            }
-        )
-        > 1
-    ), "members should disagree somewhere"
+    assert len({tuple(np.argmax(p, -1)) for p in probabilities}) > 1, (
+        "members should disagree somewhere"
+    )
 
     path = str(tmp_path / "ensemble.keras")
     ensemble.save(path)
