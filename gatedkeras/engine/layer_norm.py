@@ -52,7 +52,7 @@ def step_weights(weights, dtype):
         The list, each weight read out as a tensor (`None` kept). On
         PyTorch it is cast to `dtype` here, so that a bfloat16 loop casts
         once per sequence rather than once per step and layer norm (a cast
-        and its gradient, which cost a quarter of the layer norm's time).
+        and its gradient at every step).
     """
     if keras.backend.backend() == "torch":
         return [None if w is None else ops.cast(w, dtype) for w in weights]
