@@ -250,6 +250,25 @@ def _gru_update_with(weights, x, h, dropped, reset_after):
     return z * h + (1 - z) * candidate
 
 
+@pytest.mark.parametrize("rate", [0.01, 0.1, 0.5, 0.9])
+def test_zoneout_masks_keep_units_at_the_rate(rate):
+    """The drawn masks keep each unit with probability `rate`,
+    independently across steps, rows and units, and a new draw differs
+    (an odd width checks that no unit is left out of the draw)."""
+    cell = layers.LSTM(7, zoneout=rate, seed=3).cell
+    masks = keras.ops.convert_to_numpy(cell.zoneout_mask(64, 50))
+    assert masks.shape == (50, 64, 14) and masks.dtype == bool
+    # Six standard deviations of the mean of 44,800 draws.
+    tolerance = 6 * np.sqrt(rate * (1 - rate) / masks.size)
+    assert abs(masks.mean() - rate) < tolerance
+    for axis in range(3):
+        means = masks.mean(axis=tuple(a for a in range(3) if a != axis))
+        spread = 6 * np.sqrt(rate * (1 - rate) * means.size / masks.size)
+        assert np.all(np.abs(means - rate) < spread + 1e-12), axis
+    again = keras.ops.convert_to_numpy(cell.zoneout_mask(64, 50))
+    assert (again != masks).any()
+
+
 @pytest.mark.parametrize("kind", ["simple_rnn", "lstm", "gru"])
 def test_zoneout_training_keeps_previous_units(monkeypatch, kind):
     """Zoneout (Krueger et al. 2016): at a training step each unit of each

@@ -13,6 +13,8 @@ A cell is split into the two halves that the engine runs separately:
 contract and runs inside `keras.layers.RNN` and `StackedRNNCells`.
 """
 
+import math
+
 import keras
 from keras import constraints
 from keras import initializers
@@ -236,17 +238,24 @@ def _bernoulli(shape, rate, seed_generator):
     times slower (929 against 5 ms for the 3.3 million numbers of one
     batch's zoneout masks: batch 64, 100 steps, two states of 256).
 
-    PyTorch draws 16-bit integers, so `rate` is rounded to a multiple of
-    2**-16: writing and comparing half the bytes of float32 numbers takes
-    about 15 ms off that batch's 190 ms training step in bfloat16.
+    PyTorch draws 64-bit integers and reads each as four 16-bit ones, so
+    `rate` is rounded to a multiple of 2**-16: its generator spends about
+    the same time on a draw of any width, and this takes the draw of one
+    batch's masks from about 15 to 5 ms, of a 190 ms training step in
+    bfloat16 (benchmarks/RESULTS.md).
     """
     backend = keras.backend.backend()
     if backend == "torch":
-        levels = 2**16
+        size = math.prod(shape)
         draws = keras.random.randint(
-            shape, -levels // 2, levels // 2, "int16", seed=seed_generator
+            ((size + 3) // 4,),
+            -(2**63),
+            2**63 - 1,
+            "int64",
+            seed=seed_generator,
         )
-        return draws < round(rate * levels) - levels // 2
+        draws = ops.reshape(ops.view(draws, "int16")[:size], shape)
+        return draws < round(rate * 2**16) - 2**15
     if backend != "tensorflow":
         return keras.random.uniform(shape, seed=seed_generator) < rate
     import tensorflow as tf

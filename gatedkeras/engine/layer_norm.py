@@ -72,8 +72,11 @@ def _torch_layer_norm(x, gamma, beta):
     import torch.nn.functional as F
 
     x = ops.convert_to_tensor(x)
+    # The steps' weights come cast by `step_weights`; a cast call per step
+    # and layer norm would add its Python overhead to the loop.
     weights = [
-        None if w is None else ops.cast(w, x.dtype) for w in (gamma, beta)
+        w if w is None or w.dtype == x.dtype else ops.cast(w, x.dtype)
+        for w in (gamma, beta)
     ]
     return F.layer_norm(x, (x.shape[-1],), *weights, eps=EPSILON)
 
