@@ -255,7 +255,7 @@ class LSTMCell(RecurrentCell):
         return projected
 
     def _step_function(self, recurrent_mask):
-        recurrent_kernel = self.recurrent_kernel
+        recurrent_kernel = self.step_weight(self.recurrent_kernel)
         act = self.activation
         gate = self.recurrent_activation
         coupled = self.coupled_gates
@@ -267,7 +267,9 @@ class LSTMCell(RecurrentCell):
                 [self.recurrent_gamma, self.cell_gamma, self.cell_beta],
                 self.compute_dtype,
             )
-        projection = self.projection_kernel if self.proj_units else None
+        projection = self.step_weight(
+            self.projection_kernel if self.proj_units else None
+        )
 
         def core(projected, states):
             h, c = states[0], states[1]
