@@ -20,6 +20,7 @@ import keras
 from keras import ops
 
 from gatedkeras import layers
+from gatedkeras.engine.bidirectional import wrap_bidirectional
 from recipes import model_arguments
 from recipes.model_arguments import check_model_arguments
 from recipes.training_config import check_int
@@ -311,7 +312,7 @@ class SpeechModel(keras.Model):
                 **arguments,
             )
             if self.bidirectional:
-                layer = keras.layers.Bidirectional(
+                layer = wrap_bidirectional(
                     layer, name=f"bidirectional_{index}", dtype=dtype
                 )
             self.recurrent_layers.append(layer)

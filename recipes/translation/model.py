@@ -20,6 +20,7 @@ from keras import ops
 
 from gatedkeras import layers
 from gatedkeras.data.subword import SubwordTokenizer
+from gatedkeras.engine.bidirectional import wrap_bidirectional
 from gatedkeras.engine.loop import recurrent_loop
 from recipes import model_arguments
 from recipes.model_arguments import check_model_arguments
@@ -188,7 +189,7 @@ class Translator(keras.Model):
                 **arguments,
             )
             if self.bidirectional:
-                encoder = keras.layers.Bidirectional(
+                encoder = wrap_bidirectional(
                     encoder, name=f"bidirectional_encoder_{index}", dtype=dtype
                 )
             self.encoder_layers.append(encoder)
