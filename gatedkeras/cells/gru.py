@@ -183,7 +183,7 @@ class GRUCell(RecurrentCell):
 
     def _step_function(self, recurrent_mask):
         units = self.units
-        kernel = self.step_weight(self.recurrent_kernel)
+        kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
         gate = self.recurrent_activation
         recurrent_bias = None

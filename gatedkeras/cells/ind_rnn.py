@@ -209,7 +209,7 @@ class IndRNNCell(RecurrentCell):
         return projected
 
     def _step_function(self, recurrent_mask):
-        u = self.step_weight(self.recurrent_kernel)
+        u = self.read_kernel(self.recurrent_kernel)
         act = self.activation
 
         def core(projected, states):

@@ -241,7 +241,7 @@ class LiGRUCell(RecurrentCell):
         return projected
 
     def _step_function(self, recurrent_mask):
-        kernel = self.step_weight(self.recurrent_kernel)
+        kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
         gate = self.recurrent_activation
         normalise = self.recurrent_layer_norm

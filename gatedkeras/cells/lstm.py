@@ -255,7 +255,7 @@ class LSTMCell(RecurrentCell):
         return projected
 
     def _step_function(self, recurrent_mask):
-        recurrent_kernel = self.step_weight(self.recurrent_kernel)
+        recurrent_kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
         gate = self.recurrent_activation
         coupled = self.coupled_gates
@@ -267,7 +267,7 @@ class LSTMCell(RecurrentCell):
                 [self.recurrent_gamma, self.cell_gamma, self.cell_beta],
                 self.compute_dtype,
             )
-        projection = self.step_weight(
+        projection = self.read_kernel(
             self.projection_kernel if self.proj_units else None
         )
 

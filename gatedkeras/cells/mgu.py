@@ -171,7 +171,7 @@ class MGUCell(RecurrentCell):
 
     def _step_function(self, recurrent_mask):
         units = self.units
-        kernel = self.step_weight(self.recurrent_kernel)
+        kernel = self.read_kernel(self.recurrent_kernel)
         kernel_f, kernel_h = kernel[:, :units], kernel[:, units:]
         act = self.activation
         gate = self.recurrent_activation

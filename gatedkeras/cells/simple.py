@@ -150,7 +150,7 @@ class SimpleRNNCell(RecurrentCell):
         return projected
 
     def _step_function(self, recurrent_mask):
-        kernel = self.step_weight(self.recurrent_kernel)
+        kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
         (gamma,) = step_weights(
             [self.recurrent_gamma if self.layer_norm else None],

@@ -182,7 +182,7 @@ class UGRNNCell(RecurrentCell):
         return projected
 
     def _step_function(self, recurrent_mask):
-        kernel = self.step_weight(self.recurrent_kernel)
+        kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
         gate = self.recurrent_activation
         (gamma,) = step_weights(

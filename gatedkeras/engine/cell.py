@@ -186,17 +186,18 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
 
         return step
 
-    def step_weight(self, weight):
-        """`weight` read out for the steps, in the compute dtype (`None`
+    def read_kernel(self, kernel):
+        """`kernel` read out for the steps, in the compute dtype (`None`
         passes).
 
         Under a mixed-precision policy Keras casts a variable each time an
-        op reads it, so a variable used inside the time loop would be cast,
+        op reads it, so a kernel used inside the time loop would be cast,
         and its gradient cast back and summed, at every step: about a tenth
         of a bfloat16 LSTM training step on PyTorch (benchmarks/RESULTS.md).
-        `_step_function` reads its weights here, once per sequence.
+        `_step_function` reads its kernels here, once per sequence (and
+        layer-norm weights with `layer_norm.step_weights`).
         """
-        return None if weight is None else ops.cast(weight, self.compute_dtype)
+        return None if kernel is None else ops.cast(kernel, self.compute_dtype)
 
     def zoneout_mask(self, batch_size, timesteps=None):
         """Zoneout masks for `timesteps` steps (or one step).
