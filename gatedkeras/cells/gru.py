@@ -19,7 +19,7 @@ from gatedkeras.engine import fused
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
 from gatedkeras.engine.layer_norm import layer_norm
-from gatedkeras.engine.layer_norm import step_weights
+from gatedkeras.engine.layer_norm import step_weight
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 
@@ -189,8 +189,8 @@ class GRUCell(RecurrentCell):
         recurrent_bias = None
         if self.use_bias and self.reset_after:
             recurrent_bias = self.bias[1]
-        (gamma,) = step_weights(
-            [self.recurrent_gamma if self.layer_norm else None],
+        gamma = step_weight(
+            self.recurrent_gamma if self.layer_norm else None,
             self.compute_dtype,
         )
         if not self.reset_after:

@@ -29,7 +29,7 @@ from gatedkeras.engine import fused
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
 from gatedkeras.engine.layer_norm import layer_norm
-from gatedkeras.engine.layer_norm import step_weights
+from gatedkeras.engine.layer_norm import step_weight
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 
@@ -263,10 +263,10 @@ class LSTMCell(RecurrentCell):
         if peephole is not None:
             peephole = ops.split(peephole, self.num_gates - 1)
         if self.layer_norm:
-            recurrent_gamma, cell_gamma, cell_beta = step_weights(
-                [self.recurrent_gamma, self.cell_gamma, self.cell_beta],
-                self.compute_dtype,
-            )
+            dtype = self.compute_dtype
+            recurrent_gamma = step_weight(self.recurrent_gamma, dtype)
+            cell_gamma = step_weight(self.cell_gamma, dtype)
+            cell_beta = step_weight(self.cell_beta, dtype)
         projection = self.read_kernel(
             self.projection_kernel if self.proj_units else None
         )

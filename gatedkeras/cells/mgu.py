@@ -15,7 +15,7 @@ from gatedkeras import registry
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
 from gatedkeras.engine.layer_norm import layer_norm
-from gatedkeras.engine.layer_norm import step_weights
+from gatedkeras.engine.layer_norm import step_weight
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 
@@ -176,7 +176,7 @@ class MGUCell(RecurrentCell):
         act = self.activation
         gate = self.recurrent_activation
         if self.layer_norm:
-            (gamma,) = step_weights([self.recurrent_gamma], self.compute_dtype)
+            gamma = step_weight(self.recurrent_gamma, self.compute_dtype)
             gamma_f, gamma_h = ops.split(gamma, 2)
 
         def core(projected, states):

@@ -14,7 +14,7 @@ from gatedkeras import registry
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
 from gatedkeras.engine.layer_norm import layer_norm
-from gatedkeras.engine.layer_norm import step_weights
+from gatedkeras.engine.layer_norm import step_weight
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 
@@ -152,8 +152,8 @@ class SimpleRNNCell(RecurrentCell):
     def _step_function(self, recurrent_mask):
         kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
-        (gamma,) = step_weights(
-            [self.recurrent_gamma if self.layer_norm else None],
+        gamma = step_weight(
+            self.recurrent_gamma if self.layer_norm else None,
             self.compute_dtype,
         )
 

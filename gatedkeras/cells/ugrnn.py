@@ -15,7 +15,7 @@ from gatedkeras import registry
 from gatedkeras.engine.cell import RecurrentCell
 from gatedkeras.engine.cell import dense
 from gatedkeras.engine.layer_norm import layer_norm
-from gatedkeras.engine.layer_norm import step_weights
+from gatedkeras.engine.layer_norm import step_weight
 from gatedkeras.engine.recurrent import CellArgument
 from gatedkeras.engine.recurrent import Recurrent
 
@@ -185,8 +185,8 @@ class UGRNNCell(RecurrentCell):
         kernel = self.read_kernel(self.recurrent_kernel)
         act = self.activation
         gate = self.recurrent_activation
-        (gamma,) = step_weights(
-            [self.recurrent_gamma if self.layer_norm else None],
+        gamma = step_weight(
+            self.recurrent_gamma if self.layer_norm else None,
             self.compute_dtype,
         )
 

@@ -195,7 +195,7 @@ class RecurrentCell(keras.Layer, DropoutRNNCell):
         and its gradient cast back and summed, at every step: about a tenth
         of a bfloat16 LSTM training step on PyTorch (benchmarks/RESULTS.md).
         `_step_function` reads its kernels here, once per sequence (and
-        layer-norm weights with `layer_norm.step_weights`).
+        layer-norm weights with `layer_norm.step_weight`).
         """
         return None if kernel is None else ops.cast(kernel, self.compute_dtype)
 

@@ -41,22 +41,24 @@ def layer_norm(x, gamma, beta=None):
     return _NORMALISERS[gamma is not None, beta is not None](x, *weights)
 
 
-def step_weights(weights, dtype):
-    """Layer-norm weights read once for every step of a recurrence.
+def step_weight(weight, dtype):
+    """A layer-norm weight read once for every step of a recurrence.
 
     Args:
-        weights: list of gains and shifts (variables, or `None`).
+        weight: a gain or shift (a variable), or `None`.
         dtype: the compute dtype of the steps.
 
     Returns:
-        The list, each weight read out as a tensor (`None` kept). On
-        PyTorch it is cast to `dtype` here, so that a bfloat16 loop casts
-        once per sequence rather than once per step and layer norm (a cast
-        and its gradient at every step).
+        The weight read out as a tensor (`None` kept). On PyTorch it is
+        cast to `dtype` here, so that a bfloat16 loop casts once per
+        sequence rather than once per step and layer norm (a cast and its
+        gradient at every step).
     """
+    if weight is None:
+        return None
     if keras.backend.backend() == "torch":
-        return [None if w is None else ops.cast(w, dtype) for w in weights]
-    return [None if w is None else _read(w) for w in weights]
+        return ops.cast(weight, dtype)
+    return _read(weight)
 
 
 def _read(weight):
@@ -72,7 +74,7 @@ def _torch_layer_norm(x, gamma, beta):
     import torch.nn.functional as F
 
     x = ops.convert_to_tensor(x)
-    # The steps' weights come cast by `step_weights`; a cast call per step
+    # The steps' weights come cast by `step_weight`; a cast call per step
     # and layer norm would add its Python overhead to the loop.
     weights = [
         w if w is None or w.dtype == x.dtype else ops.cast(w, x.dtype)
